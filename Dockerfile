@@ -1,0 +1,17 @@
+# touchbase: one image for the worker, the server and migrations.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY prisma ./prisma
+COPY prisma.config.ts ./
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN mkdir -p /app/outbox && chown node:node /app/outbox
+USER node
+ENTRYPOINT ["node", "bin/touchbase.mjs"]
+CMD ["worker"]

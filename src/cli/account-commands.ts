@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { findAccount } from '../accounts/account-store.ts';
+import { AppError } from '../lib/errors.ts';
+import { connectAccount } from '../oauth/connect-account.ts';
+import { enqueueSync } from '../queues/queues.ts';
+import { ago, printJson, table } from './format.ts';
+import { withContext } from './run-command.ts';
+
+export function registerAccountCommands(program: Command): void {
+  program
+    .command('connect')
+    .description('connect a mailbox once (OAuth in your browser); its mail is then synced in the background')
+    .argument('<provider>', 'gmail (outlook comes later)')
+    .option(
+      '--user <email>',
+      'the touchbase user to add this mailbox to (default: the only user, or a new one)',
+    )
+    .option('--no-browser', 'only print the URL to open')
+    .option('--timeout <seconds>', 'how long to wait for the consent page', '300')
+    .action(async (provider: string, opts: { user?: string; browser: boolean; timeout: string }) => {
+      await withContext(async (ctx) => {
+        if (provider !== 'gmail' && provider !== 'outlook') {
+          throw new AppError('USAGE', `unknown provider "${provider}": use gmail`);
+        }
+        const { account, created } = await connectAccount(ctx, provider, {
+          userEmail: opts.user,
+          timeoutMs: Number(opts.timeout) * 1000,
+          onAuthorizeUrl: async (url) => {
+            process.stdout.write(`Open this URL to connect: ${url}\n`);
+            if (opts.browser) {
+              const { default: open } = await import('open');
+              await open(url).catch(() => undefined);
+            }
+          },
+        });
+        process.stdout.write(
+          `${created ? 'Connected' : 'Reconnected'} ${account.email}. Its mail syncs in the background (touchbase worker); touchbase sync --wait syncs now.\n`,
+        );
+      });
+    });
+
+  program
+    .command('accounts')
+    .description('the connected mailboxes and how their sync is doing')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const accounts = await ctx.prisma.mailAccount.findMany({
+          include: { user: true, _count: { select: { interactions: true } } },
+          orderBy: { createdAt: 'asc' },
+        });
+        const now = ctx.clock.now();
+        const rows = accounts.map((a) => ({
+          email: a.email,
+          provider: a.provider,
+          user: a.user.email,
+          status: a.status,
+          statusReason: a.statusReason,
+          backfill: a.backfillDoneAt ? 'done' : a.syncCursor ? 'running' : 'not started',
+          messages: a._count.interactions,
+          lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
+          lastSyncError: a.lastSyncError,
+        }));
+        if (opts.json) return printJson(rows);
+        if (rows.length === 0) {
+          process.stdout.write('No accounts yet: touchbase connect gmail\n');
+          return;
+        }
+        const lines = [['ACCOUNT', 'PROVIDER', 'STATUS', 'BACKFILL', 'MESSAGES', 'LAST SYNC']];
+        accounts.forEach((a, i) => {
+          const row = rows[i];
+          if (!row) return;
+          lines.push([
+            a.email,
+            a.provider,
+            a.status,
+            row.backfill,
+            String(row.messages),
+            ago(a.lastSyncedAt, now),
+          ]);
+        });
+        process.stdout.write(`${table(lines)}\n`);
+        for (const row of rows) {
+          if (row.status === 'NEEDS_RECONNECT') {
+            process.stdout.write(
+              `\n${row.email} needs reconnecting: ${row.statusReason ?? ''}\n  touchbase connect ${row.provider} --user ${row.user}\n`,
+            );
+          }
+        }
+      });
+    });
+
+  program
+    .command('sync')
+    .description('sync now instead of waiting for the schedule')
+    .option('--account <email>', 'only this account (default: every active account)')
+    .option('--wait', 'wait until the sync finished (needs a running worker); non-zero exit if it failed')
+    .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
+    .action(async (opts: { account?: string; wait?: boolean; timeout: string }) => {
+      await withContext(async (ctx) => {
+        const accounts = opts.account
+          ? [await findAccount(ctx.prisma, opts.account)]
+          : await ctx.prisma.mailAccount.findMany({ where: { status: 'ACTIVE' } });
+        if (accounts.length === 0)
+          throw new AppError('NO_ACCOUNTS', 'no active account to sync: touchbase connect gmail');
+        const queues = ctx.queues();
+        const jobs = [];
+        for (const account of accounts) {
+          if (account.status !== 'ACTIVE') {
+            throw new AppError(
+              'ACCOUNT_INACTIVE',
+              `${account.email} is ${account.status}: reconnect it first`,
+            );
+          }
+          jobs.push({ account, job: await enqueueSync(queues, account.id, 'manual') });
+          process.stdout.write(`Sync queued for ${account.email}\n`);
+        }
+        if (!opts.wait) return;
+        const events = queues.events('sync');
+        await events.waitUntilReady();
+        for (const { account, job } of jobs) {
+          try {
+            const result = (await job.waitUntilFinished(events, Number(opts.timeout) * 1000)) as {
+              stored?: number;
+              skipped?: string;
+            };
+            process.stdout.write(
+              result?.skipped
+                ? `${account.email}: skipped (${result.skipped})\n`
+                : `${account.email}: synced, ${result?.stored ?? 0} new messages\n`,
+            );
+          } catch (error) {
+            throw new AppError('SYNC_FAILED', `sync of ${account.email} failed: ${(error as Error).message}`);
+          }
+        }
+      });
+    });
+}

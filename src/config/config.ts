@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { AppError } from '../lib/errors.ts';
+
+/**
+ * Every setting touchbase reads, in one schema. `process.env` is read nowhere else.
+ * Defaults are the public provider endpoints, so a real deployment sets only credentials.
+ */
+const secret = z.string({ error: 'is required' }).refine((v) => Buffer.from(v, 'base64').length === 32, {
+  error: 'must be base64 of exactly 32 random bytes',
+});
+
+const url = z.url({ error: 'must be a full URL, e.g. https://example.com' });
+
+const positiveInt = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .positive()
+    .default(fallback);
+
+export const configSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'is required' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  TOUCHBASE_SECRET: secret,
+  PUBLIC_URL: url.default('http://localhost:3000'),
+  GOOGLE_CLIENT_ID: z.string().default(''),
+  GOOGLE_CLIENT_SECRET: z.string().default(''),
+  GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
+  GMAIL_API_URL: url.default('https://gmail.googleapis.com/'),
+  MICROSOFT_CLIENT_ID: z.string().default(''),
+  MICROSOFT_CLIENT_SECRET: z.string().default(''),
+  MICROSOFT_TENANT: z.string().min(1).default('common'),
+  MICROSOFT_AUTHORITY_URL: url.default('https://login.microsoftonline.com'),
+  GRAPH_API_URL: url.default('https://graph.microsoft.com'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  OUTBOX_DIR: z.string().min(1).default('./outbox'),
+  DIGEST_FROM: z.string().min(3).default('touchbase <touchbase@localhost>'),
+  SYNC_INTERVAL_MINUTES: positiveInt(15),
+  BACKFILL_DAYS: positiveInt(730),
+  GROUP_SIZE_LIMIT: positiveInt(10),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QUEUE_PREFIX: z.string().min(1).default('touchbase'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** How to fix each setting, said in the start-up error next to the variable's name. */
+const fixes: Partial<Record<keyof Config, string>> = {
+  DATABASE_URL: 'set it to your Postgres, e.g. postgresql://postgres@127.0.0.1:5432/touchbase',
+  TOUCHBASE_SECRET:
+    'run `touchbase secret` and put its output in TOUCHBASE_SECRET (keep it safe: it encrypts tokens)',
+  REDIS_URL: 'set it to your Redis, e.g. redis://127.0.0.1:6379',
+  SMTP_URL: 'e.g. smtp://user:pass@smtp.example.com:587, or leave it unset to write digests to OUTBOX_DIR',
+};
+
+/** Parses settings once; a missing or bad one throws an error naming the variable and the fix. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?') as keyof Config;
+      const fix = fixes[key];
+      return `  ${key} ${issue.message}${fix ? ` — ${fix}` : ''}`;
+    });
+    throw new AppError('CONFIG_INVALID', `touchbase cannot start: bad settings\n${lines.join('\n')}`, {
+      retryable: false,
+    });
+  }
+  return Object.freeze(result.data);
+}
+
+let cached: Config | undefined;
+
+/** The process's settings, from the environment (and a .env file the CLI loaded). */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,55 @@
+/** Human phrasing of times and rhythms for the digest (English for now). */
+
+const DAY_MS = 86_400_000;
+const DAYS_PER_MONTH = 30.44;
+const DAYS_PER_YEAR = 365.25;
+
+// 'auto' turns 0 and -1 days into "today" and "yesterday"; the larger units below never reach
+// -1 (weeks start at 2, months at 2, years at 2), so they always read "N units ago".
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** "yesterday", "5 days ago", "3 weeks ago", "4 months ago", "2 years ago". */
+export function formatRelative(then: Date, now: Date): string {
+  // A date slightly in the future (clock skew between provider and us) reads as "today".
+  const days = Math.max(0, Math.floor((now.getTime() - then.getTime()) / DAY_MS));
+  if (days < 14) return relativeFormat.format(-days, 'day');
+  if (days < 60) return relativeFormat.format(-Math.round(days / 7), 'week');
+  if (days < 548) return relativeFormat.format(-Math.round(days / DAYS_PER_MONTH), 'month');
+  return relativeFormat.format(-Math.round(days / DAYS_PER_YEAR), 'year');
+}
+
+/** "every day", "every 5 days", "every week", "every 3 weeks", "every 2 months", "every year". */
+export function formatCadence(days: number): string {
+  if (days <= 1) return 'every day';
+  if (days < 10 && days !== 7) return `every ${Math.round(days)} days`;
+  if (days < 60) return every(Math.round(days / 7), 'week');
+  if (days < 350) return every(Math.round(days / DAYS_PER_MONTH), 'month');
+  return every(Math.round(days / DAYS_PER_YEAR), 'year');
+}
+
+/** "14 Feb 2025", as the calendar reads in the user's time zone. */
+export function formatDate(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: safeTimeZone(timeZone),
+  }).format(date);
+}
+
+/**
+ * The user's zone if the runtime knows it, else UTC: a stale or misspelt zone in settings should
+ * shift a date by some hours, not stop the weekly digest from going out.
+ */
+export function safeTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+function every(count: number, unit: 'week' | 'month' | 'year'): string {
+  return count <= 1 ? `every ${unit}` : `every ${count} ${unit}s`;
+}

@@ -1,0 +1,138 @@
+import { findFollowUps, type ThreadMessage } from '../contacts/find-follow-ups.ts';
+import { type ContactView, listContacts } from '../contacts/list-contacts.ts';
+import { rankLapsed } from '../contacts/rank-lapsed.ts';
+import { DAY_MS } from '../lib/clock.ts';
+import { AccountStatus, type PrismaClient, type User } from '../lib/prisma.ts';
+import type { AccountNotice, DigestContent, DigestItem } from './types.ts';
+
+export interface SelectOptions {
+  groupSizeLimit: number;
+  maxLapsed?: number;
+  maxItems?: number;
+  /** Follow-ups look at threads active within this many days. */
+  followUpDays?: number;
+}
+
+/**
+ * What this week's digest says: replies owed, replies awaited, then the people lapsing most
+ * (ranked by closeness x overdue), with account problems on top. Muted and snoozed people are
+ * left out; a person is listed once.
+ */
+export async function selectDigestContent(
+  prisma: PrismaClient,
+  user: User,
+  now: Date,
+  period: string,
+  options: SelectOptions,
+): Promise<DigestContent> {
+  const maxItems = options.maxItems ?? 10;
+  const followUpDays = options.followUpDays ?? 30;
+  const contacts = await listContacts(prisma, user.id, now);
+  const reachable = contacts.filter((c) => c.status === 'active' || c.status === 'lapsed');
+  const byAddress = new Map<string, ContactView>();
+  for (const contact of reachable) for (const email of contact.emails) byAddress.set(email, contact);
+
+  const recent = await prisma.interaction.findMany({
+    where: {
+      userId: user.id,
+      at: { gte: new Date(now.getTime() - followUpDays * DAY_MS) },
+      threadId: { not: null },
+    },
+    select: {
+      threadId: true,
+      at: true,
+      direction: true,
+      fromAddress: true,
+      counterparties: true,
+      subject: true,
+      automatedReason: true,
+      recipientCount: true,
+    },
+    orderBy: { at: 'asc' },
+  });
+  const threads = new Map<string, ThreadMessage[]>();
+  for (const row of recent) {
+    const list = threads.get(row.threadId as string) ?? [];
+    list.push({ ...row, threadId: row.threadId as string });
+    threads.set(row.threadId as string, list);
+  }
+  const followUps = findFollowUps([...threads.values()], (address) => byAddress.has(address), now, {
+    maxAgeDays: followUpDays,
+    groupSizeLimit: options.groupSizeLimit,
+  });
+
+  const items: DigestItem[] = [];
+  const listed = new Set<string>();
+  const ordered = [
+    ...followUps.filter((f) => f.kind === 'owe-reply'),
+    ...followUps.filter((f) => f.kind === 'awaiting-reply'),
+  ];
+  for (const followUp of ordered) {
+    const contact = byAddress.get(followUp.address);
+    if (!contact || listed.has(contact.id) || items.length >= maxItems) continue;
+    listed.add(contact.id);
+    items.push({
+      n: items.length + 1,
+      kind: followUp.kind,
+      contact: { id: contact.id, name: contact.name, emails: contact.emails },
+      lastContactAt: contact.lastContactAt,
+      cadenceDays: contact.cadenceDays,
+      lastDirection: contact.lastDirection,
+      subject: followUp.subject,
+      threadId: followUp.threadId,
+      since: followUp.since,
+    });
+  }
+  const lapsed = rankLapsed(
+    reachable.filter((c) => c.status === 'lapsed' && !listed.has(c.id)),
+    now,
+    Math.min(options.maxLapsed ?? 5, maxItems - items.length),
+  );
+  for (const contact of lapsed) {
+    items.push({
+      n: items.length + 1,
+      kind: 'lapsed',
+      contact: { id: contact.id, name: contact.name, emails: contact.emails },
+      lastContactAt: contact.lastContactAt,
+      cadenceDays: contact.cadenceDays,
+      lastDirection: contact.lastDirection,
+      subject: contact.lastSubject,
+      threadId: contact.lastThreadId,
+      since: null,
+    });
+  }
+
+  const broken = await prisma.mailAccount.findMany({
+    where: { userId: user.id, status: AccountStatus.NEEDS_RECONNECT },
+  });
+  const notices: AccountNotice[] = broken.map((account) => ({
+    email: account.email,
+    provider: account.provider,
+    problem: `touchbase can no longer read ${account.email}${account.statusReason ? ` (${account.statusReason})` : ''}.`,
+    fix: `Reconnect it: touchbase connect ${account.provider} --user ${user.email}`,
+  }));
+
+  return {
+    user: { email: user.email, name: user.name, timeZone: user.timeZone },
+    period,
+    generatedAt: now,
+    items,
+    notices,
+  };
+}
+
+/** `touchbase digest preview --json`. */
+export function toDigestJson(content: DigestContent) {
+  return {
+    period: content.period,
+    items: content.items.map((item) => ({
+      n: item.n,
+      kind: item.kind,
+      contact: { name: item.contact.name, emails: item.contact.emails },
+      lastContactAt: item.lastContactAt?.toISOString() ?? null,
+      ...(item.subject ? { subject: item.subject } : {}),
+      ...(item.since ? { since: item.since.toISOString() } : {}),
+    })),
+    notices: content.notices,
+  };
+}

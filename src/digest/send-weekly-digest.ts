@@ -1,0 +1,122 @@
+import type { Config } from '../config/config.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import { digestPeriod } from './period.ts';
+import { renderDigest } from './render-digest.ts';
+import { selectDigestContent } from './select-digest-items.ts';
+import { DigestSendError, type DigestTransport, sendDigest } from './send-digest.ts';
+
+export interface DigestDeps {
+  prisma: PrismaClient;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+}
+
+export type DigestOutcome =
+  | { status: 'sent'; period: string; messageId: string; location: string | null; items: number }
+  | { status: 'already-sent'; period: string; messageId: string; location: string | null }
+  | { status: 'in-progress'; period: string }
+  | { status: 'empty'; period: string };
+
+/** A claim older than this is taken to be from a worker that died mid-send. */
+const CLAIM_LEASE_MS = 10 * 60_000;
+
+/**
+ * This period's digest for one user, at most once: a unique (user, period) row is claimed before
+ * sending and marked sent after, with a deterministic Message-ID. An empty week sends nothing.
+ */
+export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promise<DigestOutcome> {
+  const { prisma, config, clock, log } = deps;
+  const now = clock.now();
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  const period = digestPeriod(now, user.timeZone);
+  const messageId = digestMessageId(userId, period, config.PUBLIC_URL);
+
+  const claim = await claimPeriod(prisma, userId, period, messageId, now);
+  if (claim.status !== 'claimed') return claim;
+
+  try {
+    const content = await selectDigestContent(prisma, user, now, period, {
+      groupSizeLimit: config.GROUP_SIZE_LIMIT,
+    });
+    if (content.items.length === 0 && content.notices.length === 0) {
+      await prisma.digest.delete({ where: { id: claim.id } });
+      return { status: 'empty', period };
+    }
+    const rendered = renderDigest(content, { publicUrl: config.PUBLIC_URL });
+    const transport: DigestTransport = config.SMTP_URL
+      ? { kind: 'smtp', url: config.SMTP_URL }
+      : { kind: 'outbox', dir: config.OUTBOX_DIR };
+    const sent = await sendDigest(transport, {
+      from: config.DIGEST_FROM,
+      to: user.email,
+      // Replies land in the user's own mailbox, where sync already looks for commands.
+      replyTo: user.email,
+      messageId,
+      rendered,
+      date: now,
+    });
+    await prisma.digest.update({
+      where: { id: claim.id },
+      data: {
+        status: DigestStatus.SENT,
+        sentAt: clock.now(),
+        location: sent.location,
+        error: null,
+        items: JSON.parse(JSON.stringify(content.items)) as Prisma.InputJsonValue,
+      },
+    });
+    log.info({ event: 'digest.sent', userId, period, items: content.items.length }, 'digest sent');
+    return { status: 'sent', period, messageId, location: sent.location, items: content.items.length };
+  } catch (error) {
+    const permanent = error instanceof DigestSendError && error.permanent;
+    // A permanent refusal is recorded and shown; anything else frees the claim for a retry.
+    await prisma.digest.update({
+      where: { id: claim.id },
+      data: permanent
+        ? { status: DigestStatus.FAILED, error: error.message }
+        : { updatedAt: new Date(0), error: error instanceof Error ? error.message : String(error) },
+    });
+    throw error;
+  }
+}
+
+export function digestMessageId(userId: string, period: string, publicUrl: string): string {
+  const host = new URL(publicUrl).hostname || 'touchbase.local';
+  return `<digest.${period}.${userId}@${host}>`;
+}
+
+type Claim =
+  | { status: 'claimed'; id: string }
+  | { status: 'already-sent'; period: string; messageId: string; location: string | null }
+  | { status: 'in-progress'; period: string };
+
+async function claimPeriod(
+  prisma: PrismaClient,
+  userId: string,
+  period: string,
+  messageId: string,
+  now: Date,
+): Promise<Claim> {
+  try {
+    const row = await prisma.digest.create({ data: { userId, period, messageId, items: [] } });
+    return { status: 'claimed', id: row.id };
+  } catch (error) {
+    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+  }
+  const existing = await prisma.digest.findUniqueOrThrow({ where: { userId_period: { userId, period } } });
+  if (existing.status === DigestStatus.SENT) {
+    return { status: 'already-sent', period, messageId: existing.messageId, location: existing.location };
+  }
+  // A refused send (recorded as FAILED) may be tried again once the cause is fixed; a live claim
+  // may not. Take over only if nobody else did in the meantime (compare-and-set on updatedAt).
+  const stale = existing.updatedAt.getTime() <= now.getTime() - CLAIM_LEASE_MS;
+  if (existing.status !== DigestStatus.FAILED && !stale) return { status: 'in-progress', period };
+  const taken = await prisma.digest.updateMany({
+    where: { id: existing.id, updatedAt: existing.updatedAt },
+    data: { updatedAt: now },
+  });
+  return taken.count === 1 ? { status: 'claimed', id: existing.id } : { status: 'in-progress', period };
+}

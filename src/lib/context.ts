@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
+import { createQueues, type Queues } from '../queues/queues.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createPrisma, type PrismaClient } from './prisma.ts';
+import { createRedis } from './redis.ts';
+import { createTokenCipher, type TokenCipher } from './token-cipher.ts';
+
+/** What a process builds once and hands to use cases: the dependencies, nothing global. */
+export interface AppContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly prisma: PrismaClient;
+  readonly cipher: TokenCipher;
+  readonly clock: Clock;
+  /** Redis and the queues connect on first use: many CLI commands need neither. */
+  redis(): Redis;
+  queues(): Queues;
+  close(): Promise<void>;
+}
+
+export function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): AppContext {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const prisma = createPrisma(config.DATABASE_URL);
+  let redis: Redis | undefined;
+  let queues: Queues | undefined;
+  const context: AppContext = {
+    config,
+    log,
+    prisma,
+    cipher: createTokenCipher([config.TOUCHBASE_SECRET]),
+    clock: options.clock ?? systemClock,
+    redis() {
+      redis ??= createRedis(config.REDIS_URL);
+      return redis;
+    },
+    queues() {
+      queues ??= createQueues(context.redis(), config.QUEUE_PREFIX);
+      return queues;
+    },
+    async close() {
+      await queues?.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      await prisma.$disconnect();
+    },
+  };
+  return context;
+}

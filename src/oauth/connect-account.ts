@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { encryptedTokens } from '../accounts/account-store.ts';
+import type { AppContext } from '../lib/context.ts';
+import { AppError } from '../lib/errors.ts';
+import { AccountStatus, type MailAccount, type User } from '../lib/prisma.ts';
+import { providerDefinition } from '../providers/create-provider.ts';
+import type { ProviderName } from '../providers/types.ts';
+import { enqueueSync, scheduleAccountSync, scheduleUserDigest } from '../queues/queues.ts';
+import { runLoopbackFlow } from './loopback-flow.ts';
+import { missingScopes, type TokenSet } from './oauth-client.ts';
+
+export interface ConnectOptions {
+  /** The touchbase user to add the account to; default: the only user, or a new one. */
+  userEmail?: string | undefined;
+  onAuthorizeUrl: (url: string) => void | Promise<void>;
+  timeoutMs?: number;
+}
+
+/**
+ * Connect once: consent in the browser, check the grant, learn the mailbox's address, store the
+ * tokens encrypted and schedule the sync. Nothing is stored unless every step succeeded.
+ */
+export async function connectAccount(
+  ctx: AppContext,
+  provider: ProviderName,
+  options: ConnectOptions,
+): Promise<{ user: User; account: MailAccount; created: boolean }> {
+  const definition = providerDefinition(provider, ctx.config);
+  const tokens = await runLoopbackFlow(definition.oauth, {
+    onAuthorizeUrl: options.onAuthorizeUrl,
+    loginHint: options.userEmail,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const missing = missingScopes(definition.oauth, tokens.scopes);
+  if (missing.length > 0) {
+    throw new AppError(
+      'OAUTH_SCOPE_MISSING',
+      `access was granted without ${missing.join(', ')}; connect again and leave every box ticked on the consent page`,
+    );
+  }
+  if (!tokens.refreshToken) {
+    throw new AppError(
+      'OAUTH_NO_REFRESH_TOKEN',
+      `${provider} gave no refresh token, so touchbase could not sync in the background; remove touchbase from your account's third-party access and connect again`,
+    );
+  }
+  const profile = await definition.create({ getAccessToken: async () => tokens.accessToken }).getProfile();
+  const result = await storeAccount(ctx, provider, profile, tokens, options.userEmail);
+  const queues = ctx.queues();
+  await scheduleAccountSync(queues, result.account.id, ctx.config.SYNC_INTERVAL_MINUTES);
+  await scheduleUserDigest(queues, result.user);
+  await enqueueSync(queues, result.account.id, 'connect');
+  ctx.log.info({ event: 'account.connected', accountId: result.account.id, provider }, 'account connected');
+  return result;
+}
+
+async function storeAccount(
+  ctx: AppContext,
+  provider: ProviderName,
+  profile: { email: string; aliases: string[] },
+  tokens: TokenSet,
+  userEmail: string | undefined,
+) {
+  return ctx.prisma.$transaction(async (tx) => {
+    const existing = await tx.mailAccount.findUnique({
+      where: { provider_email: { provider, email: profile.email } },
+      include: { user: true },
+    });
+    const user = existing?.user ?? (await chooseUser(tx, userEmail, profile.email));
+    if (existing && userEmail && existing.user.email !== userEmail.toLowerCase()) {
+      throw new AppError(
+        'ACCOUNT_OWNED',
+        `${profile.email} is already connected for another user (${existing.user.email})`,
+      );
+    }
+    const id = existing?.id ?? randomUUID();
+    const data = {
+      status: AccountStatus.ACTIVE,
+      statusReason: null,
+      scopes: tokens.scopes,
+      aliases: profile.aliases,
+      ...encryptedTokens(ctx.cipher, id, tokens),
+    };
+    const account = existing
+      ? await tx.mailAccount.update({ where: { id }, data })
+      : await tx.mailAccount.create({
+          data: { id, userId: user.id, provider, email: profile.email, ...data },
+        });
+    return { user, account, created: !existing };
+  });
+}
+
+type Tx = Parameters<Parameters<AppContext['prisma']['$transaction']>[0]>[0];
+
+async function chooseUser(tx: Tx, userEmail: string | undefined, accountEmail: string): Promise<User> {
+  if (userEmail) {
+    const email = userEmail.trim().toLowerCase();
+    return (
+      (await tx.user.findUnique({ where: { email } })) ??
+      (await tx.user.create({ data: { email, timeZone: localTimeZone() } }))
+    );
+  }
+  const users = await tx.user.findMany({ take: 2 });
+  if (users.length === 1) return users[0] as User;
+  if (users.length > 1) {
+    throw new AppError('USER_AMBIGUOUS', 'there is more than one user: say which with --user EMAIL');
+  }
+  return tx.user.create({ data: { email: accountEmail, timeZone: localTimeZone() } });
+}
+
+function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { AppError, ProviderError } from '../lib/errors.ts';
+
+/** What touchbase needs to run the authorization code flow against one provider. */
+export interface OAuthSettings {
+  provider: 'gmail' | 'outlook';
+  authUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+  /** Extra authorize parameters (Google: access_type=offline, prompt=consent). */
+  extraAuthParams: Readonly<Record<string, string>>;
+  /** Scopes a provider may grant under another name, or adds by itself (openid...). */
+  ignoreScopes?: readonly string[];
+}
+
+export interface TokenSet {
+  accessToken: string;
+  expiresAt: Date;
+  /** Absent on a refresh that does not rotate (Google); present when it does (Microsoft). */
+  refreshToken: string | null;
+  scopes: string[];
+}
+
+export function buildAuthorizeUrl(
+  settings: OAuthSettings,
+  params: { redirectUri: string; state: string; codeChallenge: string; loginHint?: string | undefined },
+): string {
+  const url = new URL(settings.authUrl);
+  const query = url.searchParams;
+  query.set('response_type', 'code');
+  query.set('client_id', settings.clientId);
+  query.set('redirect_uri', params.redirectUri);
+  query.set('scope', settings.scopes.join(' '));
+  query.set('state', params.state);
+  query.set('code_challenge', params.codeChallenge);
+  query.set('code_challenge_method', 'S256');
+  if (params.loginHint) query.set('login_hint', params.loginHint);
+  for (const [key, value] of Object.entries(settings.extraAuthParams)) query.set(key, value);
+  return url.toString();
+}
+
+export async function exchangeCode(
+  settings: OAuthSettings,
+  params: { code: string; redirectUri: string; codeVerifier: string },
+): Promise<TokenSet> {
+  return tokenRequest(settings, {
+    grant_type: 'authorization_code',
+    code: params.code,
+    redirect_uri: params.redirectUri,
+    code_verifier: params.codeVerifier,
+  });
+}
+
+export async function refreshAccessToken(settings: OAuthSettings, refreshToken: string): Promise<TokenSet> {
+  return tokenRequest(settings, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+/** The requested scopes the provider did not grant (the user unticked a box on the consent page). */
+export function missingScopes(settings: OAuthSettings, granted: readonly string[]): string[] {
+  const have = new Set(granted.map((s) => s.toLowerCase()));
+  return settings.scopes.filter((s) => !have.has(s.toLowerCase()) && !settings.ignoreScopes?.includes(s));
+}
+
+const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive().default(3600),
+  refresh_token: z.string().min(1).optional(),
+  scope: z.string().optional(),
+});
+
+const tokenError = z.object({ error: z.string(), error_description: z.string().optional() });
+
+async function tokenRequest(settings: OAuthSettings, form: Record<string, string>): Promise<TokenSet> {
+  const body = new URLSearchParams({
+    ...form,
+    client_id: settings.clientId,
+    client_secret: settings.clientSecret,
+  });
+  let response: Response;
+  try {
+    response = await fetch(settings.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (cause) {
+    throw new ProviderError('TEMPORARY', `could not reach the ${settings.provider} token endpoint`, {
+      cause,
+    });
+  }
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw tokenFailure(settings, response.status, json, form.grant_type ?? '');
+  const parsed = tokenResponse.safeParse(json);
+  if (!parsed.success) {
+    throw new AppError(
+      'OAUTH_BAD_RESPONSE',
+      `the ${settings.provider} token endpoint answered without an access token`,
+    );
+  }
+  const data = parsed.data;
+  return {
+    accessToken: data.access_token,
+    expiresAt: new Date(Date.now() + data.expires_in * 1000),
+    refreshToken: data.refresh_token ?? null,
+    scopes: data.scope ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
+  };
+}
+
+function tokenFailure(settings: OAuthSettings, status: number, json: unknown, grant: string): Error {
+  const parsed = tokenError.safeParse(json);
+  const code = parsed.success ? parsed.data.error : `http_${status}`;
+  const description = parsed.success ? (parsed.data.error_description ?? '') : '';
+  const detail = `${code}${description ? `: ${description}` : ''}`;
+  // invalid_grant on refresh = the user revoked access or the token expired: only reconnecting helps.
+  if (code === 'invalid_grant' || code === 'interaction_required') {
+    return new ProviderError(
+      'AUTH_REVOKED',
+      grant === 'refresh_token'
+        ? `${settings.provider} refused the stored token (${detail}); reconnect the account`
+        : `${settings.provider} refused the authorization code (${detail})`,
+    );
+  }
+  if (status === 429)
+    return new ProviderError('RATE_LIMITED', `${settings.provider} token endpoint: ${detail}`);
+  if (status >= 500) return new ProviderError('TEMPORARY', `${settings.provider} token endpoint: ${detail}`);
+  return new AppError('OAUTH_FAILED', `${settings.provider} token endpoint refused the request (${detail})`);
+}

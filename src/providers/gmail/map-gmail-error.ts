@@ -1,0 +1,68 @@
+import { GaxiosError } from 'gaxios';
+import { ProviderError } from '../../lib/errors.ts';
+
+const RATE_REASONS = new Set([
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+  'dailyLimitExceeded',
+]);
+const SCOPE_REASONS = new Set(['insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'forbidden']);
+
+/** Gmail's raw errors as the provider codes the sync policy understands. */
+export function mapGmailError(error: unknown, what: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (!(error instanceof GaxiosError)) {
+    return new ProviderError(
+      'UNKNOWN',
+      `Gmail ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const status = error.status ?? error.response?.status;
+  if (status === undefined) {
+    // No HTTP answer at all: a reset, a timeout, DNS. Trying again later helps.
+    return new ProviderError('TEMPORARY', `Gmail ${what}: no answer (${error.code ?? error.message})`, {
+      cause: error,
+    });
+  }
+  const { reason, message } = readGoogleError(error.response?.data);
+  const retryAfterMs = readRetryAfter(error.response?.headers);
+  const detail = `Gmail ${what}: ${status}${reason ? ` ${reason}` : ''}${message ? ` (${message})` : ''}`;
+  if (status === 429 || (status === 403 && reason && RATE_REASONS.has(reason))) {
+    return new ProviderError('RATE_LIMITED', detail, { retryAfterMs, cause: error });
+  }
+  if (status === 401) return new ProviderError('AUTH_REVOKED', detail, { cause: error });
+  if (status === 403 && (!reason || SCOPE_REASONS.has(reason))) {
+    return new ProviderError('INSUFFICIENT_SCOPE', detail, { cause: error });
+  }
+  if (status === 404) return new ProviderError('NOT_FOUND', detail, { cause: error });
+  if (status >= 500 || status === 408)
+    return new ProviderError('TEMPORARY', detail, { retryAfterMs, cause: error });
+  return new ProviderError('UNKNOWN', detail, { cause: error });
+}
+
+function readGoogleError(data: unknown): { reason: string | null; message: string | null } {
+  if (typeof data !== 'object' || data === null || !('error' in data)) return { reason: null, message: null };
+  const body = (data as { error: unknown }).error;
+  if (typeof body !== 'object' || body === null) return { reason: null, message: null };
+  const { errors, message, status } = body as {
+    errors?: { reason?: string }[];
+    message?: string;
+    status?: string;
+  };
+  return { reason: errors?.[0]?.reason ?? status ?? null, message: message ?? null };
+}
+
+function readRetryAfter(headers: unknown): number | null {
+  let value: string | null | undefined;
+  if (headers instanceof Headers) value = headers.get('retry-after');
+  else if (headers && typeof headers === 'object') value = (headers as Record<string, string>)['retry-after'];
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}

@@ -1,0 +1,81 @@
+/**
+ * The provider seam. Everything outside src/providers/<name>/ sees only these types;
+ * SDK types never leave the provider folders.
+ */
+
+export type ProviderName = 'gmail' | 'outlook';
+
+/** One mailbox address as it appeared in a header, before normalisation. */
+export interface RawAddress {
+  name: string;
+  address: string;
+}
+
+/**
+ * The header facts of one message. Address fields hold the raw header values (strings), so that
+ * parsing (groups, encoded words, comments) happens once, in src/mail/.
+ */
+export interface MessageMeta {
+  providerId: string;
+  threadId: string | null;
+  internetMessageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** Provider time (Gmail internalDate, Graph sentDateTime/receivedDateTime), never the Date header. */
+  at: Date;
+  direction: 'sent' | 'received';
+  from: string | null;
+  to: string | null;
+  cc: string | null;
+  bcc: string | null;
+  replyTo: string | null;
+  subject: string | null;
+  /** Gmail label ids or the Outlook folder's well-known name. */
+  labels: string[];
+  listId: string | null;
+  listUnsubscribe: string | null;
+  autoSubmitted: string | null;
+  precedence: string | null;
+  /** Provider category: Gmail CATEGORY_* label or Outlook inferenceClassification. */
+  category: string | null;
+  /** Other automation hints seen in headers (X-Autoreply, Return-Path <>, Content-Type report...). */
+  extraHeaders: Record<string, string>;
+}
+
+/** Opaque JSON owned by a provider: the incremental cursor (Gmail historyId, Graph deltaLinks). */
+export type SyncCursor = { readonly provider: ProviderName } & Record<string, unknown>;
+
+/** Opaque JSON owned by a provider: how far a backfill has got. */
+export type BackfillState = { readonly provider: ProviderName } & Record<string, unknown>;
+
+export interface BackfillPage {
+  messages: MessageMeta[];
+  /** The state to store; the next page starts from it. */
+  state: BackfillState;
+  done: boolean;
+}
+
+export interface ChangesPage {
+  messages: MessageMeta[];
+  deletedIds: string[];
+  /** Store this cursor once the page is saved. */
+  cursor: SyncCursor;
+  more: boolean;
+}
+
+export interface AccountProfile {
+  email: string;
+  aliases: string[];
+}
+
+export interface MailProvider {
+  readonly name: ProviderName;
+  getProfile(): Promise<AccountProfile>;
+  /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
+  beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor }>;
+  backfillPage(state: BackfillState): Promise<BackfillPage>;
+  /** Throws ProviderError CURSOR_INVALID when the cursor expired: the caller resyncs. */
+  changes(cursor: SyncCursor): Promise<ChangesPage>;
+  /** The one body touchbase ever reads: a reply to its own digest. */
+  fetchReplyText(providerId: string): Promise<string>;
+}

@@ -1,0 +1,47 @@
+import type { PrismaClient } from '../lib/prisma.ts';
+import { toInteractionFacts } from '../mail/to-interaction.ts';
+import type { MessageMeta } from '../providers/types.ts';
+
+/**
+ * Stores one page of messages as interactions in one statement. A message already stored (same
+ * account and provider id) is skipped, so storing a page twice changes nothing. Returns the
+ * counterparties of the new person-to-person rows: the contacts to recompute.
+ */
+export async function storeInteractions(
+  prisma: PrismaClient,
+  owner: { userId: string; accountId: string },
+  messages: readonly MessageMeta[],
+  own: ReadonlySet<string>,
+): Promise<{ inserted: number; touchedAddresses: string[] }> {
+  if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
+  const rows = messages.map((meta) => {
+    const facts = toInteractionFacts(meta, own);
+    return {
+      userId: owner.userId,
+      accountId: owner.accountId,
+      providerMessageId: meta.providerId,
+      threadId: meta.threadId,
+      internetMessageId: meta.internetMessageId,
+      inReplyTo: meta.inReplyTo,
+      at: meta.at,
+      direction: facts.direction,
+      fromAddress: facts.fromAddress,
+      fromName: facts.fromName,
+      counterparties: facts.counterparties,
+      counterpartyNames: facts.counterpartyNames,
+      recipientCount: facts.recipientCount,
+      subject: meta.subject,
+      automatedReason: facts.automatedReason,
+    };
+  });
+  const inserted = await prisma.interaction.createManyAndReturn({
+    data: rows,
+    skipDuplicates: true,
+    select: { counterparties: true, automatedReason: true },
+  });
+  const touched = new Set<string>();
+  for (const row of inserted) {
+    if (row.automatedReason === null) for (const address of row.counterparties) touched.add(address);
+  }
+  return { inserted: inserted.length, touchedAddresses: [...touched] };
+}

@@ -1,0 +1,126 @@
+import { ownAddresses } from '../accounts/account-store.ts';
+import { refreshContacts } from '../contacts/contact-store.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DAY_MS } from '../lib/clock.ts';
+import { ProviderError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { AccountStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import type { BackfillState, MailProvider, MessageMeta, SyncCursor } from '../providers/types.ts';
+import { storeInteractions } from './store-interactions.ts';
+
+export interface SyncDeps {
+  prisma: PrismaClient;
+  provider: MailProvider;
+  log: Logger;
+  clock: Clock;
+  backfillDays: number;
+  groupSizeLimit: number;
+}
+
+export interface SyncResult {
+  skipped?: string;
+  backfillPages: number;
+  changePages: number;
+  fetched: number;
+  stored: number;
+  contactsTouched: number;
+  resynced: boolean;
+}
+
+/**
+ * One sync run for one account: finish (or start) the backfill, page by page with its progress
+ * saved after each page, then catch up through the provider's change feed. Every page is stored
+ * idempotently, so a run killed at any point resumes without losing or double-counting mail.
+ */
+export async function syncAccount(deps: SyncDeps, accountId: string): Promise<SyncResult> {
+  const { prisma, provider, log } = deps;
+  const result: SyncResult = {
+    backfillPages: 0,
+    changePages: 0,
+    fetched: 0,
+    stored: 0,
+    contactsTouched: 0,
+    resynced: false,
+  };
+  let account = await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  if (account.status !== AccountStatus.ACTIVE) {
+    return { ...result, skipped: `account is ${account.status}` };
+  }
+  const own = await ownAddresses(prisma, account.userId);
+  const save = async (messages: MessageMeta[]) => {
+    const stored = await storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
+    const touched = await refreshContacts(prisma, account.userId, stored.touchedAddresses, {
+      groupSizeLimit: deps.groupSizeLimit,
+      own,
+    });
+    result.fetched += messages.length;
+    result.stored += stored.inserted;
+    result.contactsTouched += touched;
+  };
+
+  if (!account.syncCursor) {
+    account = await startBackfill(deps, accountId);
+  }
+
+  for (;;) {
+    if (account.backfillState) {
+      let state = account.backfillState as BackfillState;
+      for (;;) {
+        const page = await provider.backfillPage(state);
+        await save(page.messages);
+        state = page.state;
+        await prisma.mailAccount.update({
+          where: { id: accountId },
+          data: page.done
+            ? { backfillState: Prisma.DbNull, backfillDoneAt: deps.clock.now() }
+            : { backfillState: state as Prisma.InputJsonValue },
+        });
+        result.backfillPages++;
+        log.debug(
+          { event: 'sync.page', accountId, kind: 'backfill', messages: page.messages.length },
+          'backfill page',
+        );
+        if (page.done) break;
+      }
+    }
+    try {
+      let cursor = (await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } }))
+        .syncCursor as SyncCursor;
+      for (;;) {
+        const page = await provider.changes(cursor);
+        await save(page.messages);
+        cursor = page.cursor;
+        await prisma.mailAccount.update({
+          where: { id: accountId },
+          data: { syncCursor: cursor as Prisma.InputJsonValue },
+        });
+        result.changePages++;
+        if (!page.more) break;
+      }
+      break;
+    } catch (error) {
+      // The change feed forgot our cursor: resync from scratch. Rows already stored stay; the
+      // idempotent store skips them, so nothing is counted twice.
+      if (!(error instanceof ProviderError && error.code === 'CURSOR_INVALID') || result.resynced)
+        throw error;
+      log.warn({ event: 'sync.resync', accountId }, 'change cursor expired; resyncing');
+      result.resynced = true;
+      account = await startBackfill(deps, accountId);
+    }
+  }
+
+  await prisma.mailAccount.update({
+    where: { id: accountId },
+    data: { lastSyncedAt: deps.clock.now(), lastSyncError: null },
+  });
+  return result;
+}
+
+async function startBackfill(deps: SyncDeps, accountId: string) {
+  const since = new Date(deps.clock.now().getTime() - deps.backfillDays * DAY_MS);
+  const { state, cursor } = await deps.provider.beginBackfill(since);
+  return deps.prisma.mailAccount.update({
+    where: { id: accountId },
+    data: { backfillState: state as Prisma.InputJsonValue, syncCursor: cursor as Prisma.InputJsonValue },
+  });
+}

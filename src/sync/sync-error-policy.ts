@@ -1,0 +1,34 @@
+import { isAppError, ProviderError } from '../lib/errors.ts';
+
+export type SyncDecision =
+  | { action: 'retry'; reason: string; retryAfterMs: number | null }
+  | { action: 'reconnect'; reason: string }
+  | { action: 'fail'; reason: string };
+
+/**
+ * The one place that decides what a sync error means (DESIGN.md, "Provider seam"):
+ * try again later, stop until the user reconnects, or fail this job with a clear reason.
+ */
+export function decideSyncError(error: unknown): SyncDecision {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof ProviderError) {
+    switch (error.code) {
+      case 'AUTH_REVOKED':
+        return { action: 'reconnect', reason };
+      case 'INSUFFICIENT_SCOPE':
+        return { action: 'reconnect', reason: `${reason}; reconnect and grant every permission asked for` };
+      case 'RATE_LIMITED':
+      case 'TEMPORARY':
+        return { action: 'retry', reason, retryAfterMs: error.retryAfterMs };
+      case 'CURSOR_INVALID':
+      case 'NOT_FOUND':
+      case 'UNKNOWN':
+        return { action: 'fail', reason };
+    }
+  }
+  // Our own errors say whether trying again can help; anything else (a dropped database
+  // connection, a Redis restart) is treated as passing.
+  if (isAppError(error))
+    return error.retryable ? { action: 'retry', reason, retryAfterMs: null } : { action: 'fail', reason };
+  return { action: 'retry', reason, retryAfterMs: null };
+}

@@ -1,0 +1,56 @@
+import Fastify from 'fastify';
+import type { AppContext } from '../lib/context.ts';
+import { pendingMigrations } from '../lib/migrations.ts';
+
+/** The HTTP server. For now the operator endpoints; the web issue adds the pages. */
+export async function buildServer(ctx: AppContext) {
+  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'web' }), disableRequestLogging: false });
+
+  // Liveness: the process answers. Nothing external is checked, so a database outage
+  // does not get the process restarted in a loop.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Readiness: every dependency a request needs is there.
+  app.get('/readyz', async (_request, reply) => {
+    const checks = await Promise.all([
+      check('postgres', async () => {
+        await ctx.prisma.$queryRaw`SELECT 1`;
+      }),
+      check('redis', async () => {
+        await ctx.redis().ping();
+      }),
+      check('migrations', async () => {
+        const pending = await pendingMigrations(ctx.config.DATABASE_URL);
+        if (pending.length) throw new Error(`${pending.length} pending: run touchbase migrate`);
+      }),
+    ]);
+    const ready = checks.every((c) => c.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  return app;
+}
+
+async function check(
+  name: string,
+  fn: () => Promise<void>,
+): Promise<{ name: string; ok: boolean; error?: string }> {
+  try {
+    await withTimeout(fn(), 3000);
+    return { name, ok: true };
+  } catch (error) {
+    return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenCipher } from '../../src/lib/token-cipher.ts';
+import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { actLikeBrowser } from '../support/act-like-browser.ts';
+import { runCli, startCli } from '../support/run-cli.ts';
+import { startTestEnv, type TestEnv } from '../support/test-env.ts';
+
+const sample = buildSampleMailbox({
+  owner: SAMPLE_OWNER.email,
+  ownerName: SAMPLE_OWNER.name,
+  now: new Date(),
+});
+const URL_LINE = /Open this URL to connect: (\S+)/;
+
+describe('touchbase CLI, as a user drives it', () => {
+  let env: TestEnv;
+
+  beforeAll(async () => {
+    env = await startTestEnv({ owner: SAMPLE_OWNER.email, messages: sample.messages });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const counts = async () => ({
+    users: await env.db.prisma.user.count(),
+    accounts: await env.db.prisma.mailAccount.count(),
+  });
+
+  it('stores nothing when consent is denied', async () => {
+    env.fake.setConsent('deny');
+    const run = startCli(['connect', 'gmail', '--no-browser'], env.env);
+    const [, url] = await run.waitForLine(URL_LINE);
+    await actLikeBrowser(url as string);
+    const result = await run.exit;
+    env.fake.setConsent('approve');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/not granted/);
+    expect(await counts()).toEqual({ users: 0, accounts: 0 });
+  });
+
+  it('refuses an answer carrying another state', async () => {
+    const run = startCli(['connect', 'gmail', '--no-browser'], env.env);
+    const [, url] = await run.waitForLine(URL_LINE);
+    const forged = new URL(url as string);
+    forged.searchParams.set('state', 'forged-state');
+    await actLikeBrowser(forged.toString());
+    const result = await run.exit;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/state mismatch/);
+    expect(await counts()).toEqual({ users: 0, accounts: 0 });
+  });
+
+  it('gives up with a clear message when nobody answers the consent page', async () => {
+    const result = await runCli(['connect', 'gmail', '--no-browser', '--timeout', '1'], env.env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/no answer from the consent page within 1 s/);
+    expect(await counts()).toEqual({ users: 0, accounts: 0 });
+  });
+
+  it('connects once with PKCE and stores the refresh token encrypted', async () => {
+    const run = startCli(['connect', 'gmail', '--no-browser'], env.env);
+    const [, url] = await run.waitForLine(URL_LINE);
+    const authorize = new URL(url as string);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    const landing = await actLikeBrowser(url as string);
+    expect(landing.body).toMatch(/Connected/);
+    const result = await run.exit;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`Connected ${SAMPLE_OWNER.email}`));
+
+    const account = await env.db.prisma.mailAccount.findFirstOrThrow();
+    expect(account.email).toBe(SAMPLE_OWNER.email);
+    expect(account.refreshTokenEnc).toMatch(/^v1\.[0-9a-f]{8}\./);
+    const refreshToken = createTokenCipher([env.env.TOUCHBASE_SECRET as string]).decrypt(
+      account.refreshTokenEnc as string,
+      account.id,
+    );
+    expect(refreshToken.length).toBeGreaterThan(10);
+    expect(account.refreshTokenEnc).not.toContain(refreshToken);
+    expect(env.fake.stats.tokenGrants.authorization_code).toBe(1);
+  });
+
+  it('syncs with --wait through a running worker, then lists contacts and the digest', async () => {
+    const worker = startCli(['worker'], env.env);
+    try {
+      const sync = await runCli(['sync', '--wait'], env.env);
+      expect(sync.stderr).toBe('');
+      expect(sync.code).toBe(0);
+      expect(sync.stdout).toMatch(/synced/);
+
+      const contacts = await runCli(['contacts', '--json'], env.env);
+      expect(contacts.code).toBe(0);
+      const list = JSON.parse(contacts.stdout) as Record<string, unknown>[];
+      expect(list.length).toBeGreaterThan(3);
+      expect(Object.keys(list[0] ?? {})).toEqual(
+        expect.arrayContaining([
+          'name',
+          'emails',
+          'lastContactAt',
+          'lastSentAt',
+          'lastReceivedAt',
+          'sentCount',
+          'receivedCount',
+          'status',
+          'snoozedUntil',
+        ]),
+      );
+      const lapsed = list.filter((c) => c.status === 'lapsed').flatMap((c) => c.emails as string[]);
+      expect(lapsed).toEqual(expect.arrayContaining(sample.expected.lapsed));
+
+      const preview = await runCli(['digest', 'preview', '--json'], env.env);
+      expect(preview.code).toBe(0);
+      const digest = JSON.parse(preview.stdout) as {
+        items: { n: number; kind: string; contact: { emails: string[] } }[];
+      };
+      expect(digest.items.map((i) => i.n)).toEqual(digest.items.map((_, index) => index + 1));
+      const owed = digest.items.filter((i) => i.kind === 'owe-reply').flatMap((i) => i.contact.emails);
+      expect(owed).toEqual(expect.arrayContaining(sample.expected.oweReply));
+
+      const accounts = await runCli(['accounts', '--json'], env.env);
+      const [account] = JSON.parse(accounts.stdout) as {
+        status: string;
+        backfill: string;
+        messages: number;
+      }[];
+      expect(account?.status).toBe('ACTIVE');
+      expect(account?.backfill).toBe('done');
+      expect(account?.messages).toBeGreaterThan(100);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    const stopped = await worker.exit;
+    expect(stopped.code).toBe(0);
+  });
+
+  it('refuses to start a worker on a database with pending migrations, naming the command', async () => {
+    const bare = `${new URL(env.db.url).pathname.slice(1)}_bare`;
+    await env.db.prisma.$executeRawUnsafe(`CREATE DATABASE "${bare}"`);
+    const url = new URL(env.db.url);
+    url.pathname = `/${bare}`;
+    try {
+      const worker = await runCli(['worker'], { ...env.env, DATABASE_URL: url.toString() });
+      expect(worker.code).not.toBe(0);
+      expect(worker.stderr).toMatch(/pending migration.*touchbase migrate/);
+      const migrate = await runCli(['migrate'], { ...env.env, DATABASE_URL: url.toString() });
+      expect(migrate.code).toBe(0);
+      expect(migrate.stdout).toMatch(/Applied/);
+    } finally {
+      await env.db.prisma.$executeRawUnsafe(`DROP DATABASE IF EXISTS "${bare}" WITH (FORCE)`);
+    }
+  });
+
+  it('names the setting and the fix when one is missing', async () => {
+    const { TOUCHBASE_SECRET: _, ...rest } = env.env;
+    const result = await runCli(['accounts'], rest);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/TOUCHBASE_SECRET .*touchbase secret/);
+  });
+});

@@ -1,0 +1,227 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authorize } from './gmail-auth.ts';
+import { type GmailContext, handleGmailRoute, matchGmailRoute } from './gmail-routes.ts';
+import { handleAuthorize, handleRevoke, handleToken, type OAuthState } from './oauth-routes.ts';
+import { PageTokens } from './page-token.ts';
+import { sendGoogleError, sendNotFoundPage, sendOAuthError } from './respond.ts';
+import { MailboxStore } from './store.ts';
+import { TokenStore } from './token-store.ts';
+
+export interface FakeGmailMessage {
+  id: string;
+  threadId: string;
+  labelIds: string[];
+  /** epoch ms */
+  internalDate: number;
+  headers: { name: string; value: string }[];
+  snippet?: string;
+  /** text/plain body, returned only for format=full (and inside raw) */
+  body?: string;
+}
+
+export interface FakeGmailOptions {
+  /** the mailbox owner */
+  email: string;
+  clientId: string;
+  clientSecret: string;
+  messages?: FakeGmailMessage[];
+  /** default: the owner only */
+  sendAs?: { sendAsEmail: string; displayName?: string; isPrimary?: boolean }[];
+  /** what the simulated user clicks on the consent screen; default approve */
+  consent?: 'approve' | 'deny';
+  /** which of the requested scopes are granted; default all */
+  grantScopes?: 'all' | string[];
+  /** default 3599 */
+  accessTokenTtlSeconds?: number;
+  /** default 0 (random); the host is always 127.0.0.1 */
+  port?: number;
+  /**
+   * Exact redirect URIs registered for a web client. Loopback http URIs (127.0.0.1, [::1],
+   * localhost; any port) are always accepted, as for Google's Desktop-app clients.
+   */
+  redirectUris?: string[];
+}
+
+export interface InjectedFault {
+  path: RegExp;
+  status: number;
+  reason?: string;
+  message?: string;
+  retryAfterSeconds?: number;
+  /** default 1 */
+  times?: number;
+}
+
+export interface FakeGmail {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** `${url}/o/oauth2/v2/auth` */
+  readonly authUrl: string;
+  /** `${url}/token` */
+  readonly tokenUrl: string;
+  /** `${url}/revoke` (Google's token revocation endpoint) */
+  readonly revokeUrl: string;
+  /** googleapis rootUrl: `${url}/`; requests arrive at `${apiUrl}gmail/v1/users/me/...` */
+  readonly apiUrl: string;
+  /** Records a messagesAdded history record with a new historyId. */
+  addMessage(m: FakeGmailMessage): void;
+  /** Records a messagesDeleted history record. */
+  deleteMessage(id: string): void;
+  setConsent(c: 'approve' | 'deny'): void;
+  /** Later refresh grants get invalid_grant; existing access tokens stop working (401). */
+  revokeRefreshTokens(): void;
+  /** Every historyId issued so far becomes too old (history.list answers 404). */
+  expireHistory(): void;
+  /** The next `times` requests whose path (with query string) matches get this error. */
+  injectFault(f: InjectedFault): void;
+  /**
+   * requests counts every request; byEndpoint is keyed by Google method names
+   * (users.messages.list, oauth.token, ...); tokenGrants counts token requests per grant type,
+   * successful or not.
+   */
+  readonly stats: {
+    requests: number;
+    byEndpoint: Record<string, number>;
+    tokenGrants: { authorization_code: number; refresh_token: number };
+  };
+  readonly lastAuthorizeRequest: URLSearchParams | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an in-process HTTP server that speaks Google's OAuth 2.0 endpoints and the subset of the
+ * Gmail v1 REST API touchbase uses, so the real googleapis client can be pointed at it.
+ */
+export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail> {
+  const store = new MailboxStore(opts.messages ?? []);
+  const tokens = new TokenStore();
+  const stats: FakeGmail['stats'] = {
+    requests: 0,
+    byEndpoint: {},
+    tokenGrants: { authorization_code: 0, refresh_token: 0 },
+  };
+  const oauth: OAuthState = {
+    opts,
+    tokens,
+    consent: opts.consent ?? 'approve',
+    tokenGrants: stats.tokenGrants,
+  };
+  const gmail: GmailContext = { opts, store, pageTokens: new PageTokens() };
+  const faults: (InjectedFault & { times: number })[] = [];
+  let lastAuthorizeRequest: URLSearchParams | null = null;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const route = matchGmailRoute(method, url.pathname);
+    const endpoint = route?.endpoint ?? oauthEndpoint(method, url.pathname) ?? 'unknown';
+    stats.requests += 1;
+    stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
+    if (endpoint === 'oauth.authorize') lastAuthorizeRequest = new URLSearchParams(url.searchParams);
+
+    const fault = takeFault(faults, url.pathname + url.search);
+    if (fault) return sendFault(res, fault, endpoint);
+
+    switch (endpoint) {
+      case 'oauth.authorize':
+        return handleAuthorize(oauth, url, res);
+      case 'oauth.token':
+        return handleToken(oauth, req, res);
+      case 'oauth.revoke':
+        return handleRevoke(oauth, req, url, res);
+      case 'unknown':
+        return sendNotFoundPage(res, url.pathname);
+    }
+    if (!route) return sendNotFoundPage(res, url.pathname);
+    const token = authorize(tokens, endpoint, req, url, res);
+    if (token) handleGmailRoute(gmail, route, token, url, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) return res.destroy();
+      sendGoogleError(res, { code: 500, message: `Backend Error (${String(err)})`, reason: 'backendError' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    authUrl: `${url}/o/oauth2/v2/auth`,
+    tokenUrl: `${url}/token`,
+    revokeUrl: `${url}/revoke`,
+    apiUrl: `${url}/`,
+    addMessage: (m) => void store.add(m),
+    deleteMessage: (id) => store.delete(id),
+    setConsent: (c) => {
+      oauth.consent = c;
+    },
+    revokeRefreshTokens: () => tokens.revokeAll(),
+    expireHistory: () => store.expire(),
+    injectFault: (f) => void faults.push({ ...f, times: f.times ?? 1 }),
+    stats,
+    get lastAuthorizeRequest() {
+      return lastAuthorizeRequest;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+function oauthEndpoint(method: string, pathname: string): string | undefined {
+  if (method === 'GET' && (pathname === '/o/oauth2/v2/auth' || pathname === '/o/oauth2/auth')) {
+    return 'oauth.authorize';
+  }
+  if (method === 'POST' && pathname === '/token') return 'oauth.token';
+  if (method === 'POST' && pathname === '/revoke') return 'oauth.revoke';
+  return undefined;
+}
+
+function takeFault(faults: (InjectedFault & { times: number })[], path: string): InjectedFault | undefined {
+  const i = faults.findIndex((f) => f.times > 0 && f.path.test(path));
+  const f = faults[i];
+  if (!f) return undefined;
+  f.times -= 1;
+  if (f.times <= 0) faults.splice(i, 1);
+  return f;
+}
+
+/** Default wording and reasons follow the Gmail "Resolve errors" guide. */
+function sendFault(res: ServerResponse, f: InjectedFault, endpoint: string): void {
+  const headers: Record<string, string> = {};
+  if (f.retryAfterSeconds !== undefined) headers['retry-after'] = String(f.retryAfterSeconds);
+  if (endpoint.startsWith('oauth.')) {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    sendOAuthError(res, f.status, f.reason ?? 'internal_failure', f.message ?? 'Backend Error');
+    return;
+  }
+  const defaults: Record<number, [string, string]> = {
+    400: ['badRequest', 'Bad Request'],
+    401: ['authError', 'Invalid Credentials'],
+    403: ['userRateLimitExceeded', 'User Rate Limit Exceeded'],
+    404: ['notFound', 'Requested entity was not found.'],
+    429: ['rateLimitExceeded', 'Too many concurrent requests for user.'],
+    500: ['backendError', 'Backend Error'],
+    502: ['backendError', 'Bad Gateway'],
+    503: ['backendError', 'The service is currently unavailable.'],
+  };
+  const [reason, message] = defaults[f.status] ?? ['backendError', 'Backend Error'];
+  const finalReason = f.reason ?? reason;
+  const rateLimited = /RateLimitExceeded$|rateLimitExceeded|dailyLimitExceeded/.test(finalReason);
+  sendGoogleError(res, {
+    code: f.status,
+    message: f.message ?? message,
+    reason: finalReason,
+    domain: rateLimited ? 'usageLimits' : 'global',
+    headers,
+  });
+}

@@ -1,0 +1,113 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenStore } from '../../src/accounts/account-store.ts';
+import { type Config, parseConfig } from '../../src/config/config.ts';
+import type { Clock } from '../../src/lib/clock.ts';
+import { type AppContext, createContext } from '../../src/lib/context.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { generateSecret } from '../../src/lib/token-cipher.ts';
+import { connectAccount } from '../../src/oauth/connect-account.ts';
+import { createAccessTokenSource } from '../../src/oauth/token-manager.ts';
+import { providerDefinition } from '../../src/providers/create-provider.ts';
+import { syncAccount } from '../../src/sync/sync-account.ts';
+import { type FakeGmail, type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
+import { actLikeBrowser } from './act-like-browser.ts';
+import { createTestDatabase, testRedisPrefix, testRedisUrl } from './test-database.ts';
+
+export const TEST_CLIENT = { id: 'touchbase-test', secret: 'test-secret' } as const;
+
+export interface TestEnv {
+  db: Awaited<ReturnType<typeof createTestDatabase>>;
+  fake: FakeGmail;
+  config: Config;
+  /** The same settings as environment variables, for running the CLI as a subprocess. */
+  env: Record<string, string>;
+  outbox: string;
+  context(options?: { clock?: Clock }): AppContext;
+  close(): Promise<void>;
+}
+
+/** A database, a queue prefix, an outbox and a fake Gmail of the test's own. */
+export async function startTestEnv(options: {
+  owner: string;
+  messages?: FakeGmailMessage[];
+  sendAs?: { sendAsEmail: string; displayName?: string; isPrimary?: boolean }[];
+  settings?: Record<string, string>;
+}): Promise<TestEnv> {
+  const db = await createTestDatabase();
+  const fake = await startFakeGmail({
+    email: options.owner,
+    clientId: TEST_CLIENT.id,
+    clientSecret: TEST_CLIENT.secret,
+    messages: options.messages ?? [],
+    ...(options.sendAs ? { sendAs: options.sendAs } : {}),
+  });
+  const outbox = await mkdtemp(join(tmpdir(), 'touchbase-outbox-'));
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    TOUCHBASE_SECRET: generateSecret(),
+    GOOGLE_CLIENT_ID: TEST_CLIENT.id,
+    GOOGLE_CLIENT_SECRET: TEST_CLIENT.secret,
+    GOOGLE_AUTH_URL: fake.authUrl,
+    GOOGLE_TOKEN_URL: fake.tokenUrl,
+    GMAIL_API_URL: fake.apiUrl,
+    OUTBOX_DIR: outbox,
+    QUEUE_PREFIX: testRedisPrefix(),
+    LOG_LEVEL: 'warn',
+    ...options.settings,
+  };
+  const config = parseConfig(env);
+  const contexts: AppContext[] = [];
+  return {
+    db,
+    fake,
+    config,
+    env,
+    outbox,
+    context(contextOptions = {}) {
+      const ctx = createContext(config, { log: createLogger('silent'), ...contextOptions });
+      contexts.push(ctx);
+      return ctx;
+    },
+    async close() {
+      for (const ctx of contexts) {
+        const queues = ctx.queues();
+        await Promise.all([
+          queues.sync.obliterate({ force: true }),
+          queues.digest.obliterate({ force: true }),
+        ]);
+        await ctx.close();
+      }
+      await fake.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Connects the fake's mailbox through the real OAuth flow (the browser simulated). */
+export async function connectFake(ctx: AppContext) {
+  return connectAccount(ctx, 'gmail', { onAuthorizeUrl: (url) => actLikeBrowser(url).then(() => undefined) });
+}
+
+/** One sync run of the account, in this process, as the sync worker would run it. */
+export async function syncOnce(ctx: AppContext, accountId: string) {
+  const definition = providerDefinition('gmail', ctx.config);
+  const tokens = createAccessTokenSource(
+    accountId,
+    definition.oauth,
+    createTokenStore(ctx.prisma, ctx.cipher),
+  );
+  return syncAccount(
+    {
+      prisma: ctx.prisma,
+      provider: definition.create(tokens),
+      log: ctx.log,
+      clock: ctx.clock,
+      backfillDays: ctx.config.BACKFILL_DAYS,
+      groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+    },
+    accountId,
+  );
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/config.ts';
+import { generateSecret } from '../../src/lib/token-cipher.ts';
+
+const minimal = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/touchbase', TOUCHBASE_SECRET: generateSecret() };
+
+describe('settings', () => {
+  it('needs only the database and the secret; the rest default to the public endpoints', () => {
+    const config = parseConfig(minimal);
+    expect(config.GOOGLE_AUTH_URL).toBe('https://accounts.google.com/o/oauth2/v2/auth');
+    expect(config.GOOGLE_TOKEN_URL).toBe('https://oauth2.googleapis.com/token');
+    expect(config.GMAIL_API_URL).toBe('https://gmail.googleapis.com/');
+    expect(config.MICROSOFT_AUTHORITY_URL).toBe('https://login.microsoftonline.com');
+    expect(config.MICROSOFT_TENANT).toBe('common');
+    expect(config.GRAPH_API_URL).toBe('https://graph.microsoft.com');
+    expect(config.SYNC_INTERVAL_MINUTES).toBe(15);
+    expect(config.BACKFILL_DAYS).toBe(730);
+    expect(config.PORT).toBe(3000);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.OUTBOX_DIR).toBe('./outbox');
+    expect(config.SMTP_URL).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ DATABASE_URL: undefined }, /DATABASE_URL is required/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgresql:\/\/ URL/],
+    [{ TOUCHBASE_SECRET: undefined }, /TOUCHBASE_SECRET is required — run `touchbase secret`/],
+    [{ TOUCHBASE_SECRET: 'c2hvcnQ=' }, /TOUCHBASE_SECRET must be base64 of exactly 32 random bytes/],
+    [{ SYNC_INTERVAL_MINUTES: 'often' }, /SYNC_INTERVAL_MINUTES must be a whole number/],
+    [{ GMAIL_API_URL: 'not a url' }, /GMAIL_API_URL must be a full URL/],
+    [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('stops start-up naming the setting and the fix: %o', (change, message) => {
+    expect(() => parseConfig({ ...minimal, ...change })).toThrow(message);
+  });
+
+  it('treats an empty SMTP_URL as unset (the outbox)', () => {
+    expect(parseConfig({ ...minimal, SMTP_URL: '' }).SMTP_URL).toBeUndefined();
+  });
+});

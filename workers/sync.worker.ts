@@ -1,0 +1,96 @@
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createTokenStore } from '../src/accounts/account-store.ts';
+import type { AppContext } from '../src/lib/context.ts';
+import { AccountStatus } from '../src/lib/prisma.ts';
+import { tryLock } from '../src/lib/redis-lock.ts';
+import { createAccessTokenSource } from '../src/oauth/token-manager.ts';
+import { providerDefinition } from '../src/providers/create-provider.ts';
+import { QUEUE_NAMES, type SyncJob, syncJobSchema, unscheduleAccountSync } from '../src/queues/queues.ts';
+import { type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
+import { decideSyncError } from '../src/sync/sync-error-policy.ts';
+
+/** Wiring only: parse the payload, build the provider, run the sync use case, apply the policy. */
+export function createSyncWorker(
+  ctx: AppContext,
+  connection: Redis,
+  concurrency = 4,
+): Worker<SyncJob, SyncResult> {
+  const worker = new Worker<SyncJob, SyncResult>(
+    QUEUE_NAMES.sync,
+    async (job, token) => {
+      const { accountId } = syncJobSchema.parse(job.data);
+      // One sync per account at a time across every worker process; a second one waits its turn.
+      const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`);
+      if (!lock) {
+        await job.moveToDelayed(Date.now() + 5_000, token);
+        throw new DelayedError();
+      }
+      try {
+        return await runSync(job.id, accountId);
+      } finally {
+        await lock.release();
+      }
+    },
+    { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency },
+  );
+
+  async function runSync(jobId: string | undefined, accountId: string): Promise<SyncResult> {
+    const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
+    const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
+    if (!account) {
+      await unscheduleAccountSync(ctx.queues(), accountId);
+      throw new UnrecoverableError('the account no longer exists');
+    }
+    const definition = providerDefinition(account.provider, ctx.config);
+    const tokens = createAccessTokenSource(
+      accountId,
+      definition.oauth,
+      createTokenStore(ctx.prisma, ctx.cipher),
+    );
+    try {
+      const result = await syncAccount(
+        {
+          prisma: ctx.prisma,
+          provider: definition.create(tokens),
+          log,
+          clock: ctx.clock,
+          backfillDays: ctx.config.BACKFILL_DAYS,
+          groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+        },
+        accountId,
+      );
+      log.info({ event: 'sync.done', ...result }, 'sync finished');
+      return result;
+    } catch (error) {
+      const decision = decideSyncError(error);
+      await ctx.prisma.mailAccount.update({
+        where: { id: accountId },
+        data:
+          decision.action === 'reconnect'
+            ? {
+                status: AccountStatus.NEEDS_RECONNECT,
+                statusReason: decision.reason,
+                lastSyncError: decision.reason,
+              }
+            : { lastSyncError: decision.reason },
+      });
+      if (decision.action === 'retry') throw error;
+      if (decision.action === 'reconnect') await unscheduleAccountSync(ctx.queues(), accountId);
+      throw new UnrecoverableError(decision.reason);
+    }
+  }
+  worker.on('failed', (job, error) => {
+    ctx.log.warn(
+      {
+        event: 'sync.failed',
+        queue: QUEUE_NAMES.sync,
+        jobId: job?.id,
+        accountId: job?.data.accountId,
+        err: error.message,
+      },
+      'sync job failed',
+    );
+  });
+  return worker;
+}
