@@ -35,8 +35,8 @@ export interface ContactAggregate {
 export const DEFAULT_GROUP_SIZE_LIMIT = 10;
 
 /**
- * Folds every interaction with one person into their contact facts. Automated rows are ignored
- * entirely. Group messages (more than groupSizeLimit recipients) still refresh the first/last
+ * Folds every interaction with one person into their contact facts. Automated rows are ignored,
+ * but for a bounce of mail to this address, which stops it becoming a contact. Group messages (more than groupSizeLimit recipients) still refresh the first/last
  * contact times and the "last message" fields, but make no contact and count towards neither the
  * counts, the exchange days nor the cadence. The result does not depend on the order of `rows`:
  * they are put in one total order first.
@@ -52,9 +52,12 @@ export function aggregateContact(
     .sort(compareRows);
   const personal = ordered.filter((row) => row.recipientCount <= limit);
   const last = ordered[ordered.length - 1];
+  // An address mail bounced from, that never wrote back, is a typo or a dead mailbox: not a person.
+  const bounced = rows.some((row) => row.automatedReason === 'bounce');
+  const wroteBack = ordered.some((row) => row.direction === 'received');
 
   return {
-    isContact: personal.some((row) => row.direction === 'sent'),
+    isContact: personal.some((row) => row.direction === 'sent') && (wroteBack || !bounced),
     name: mostFrequentName(ordered),
     firstContactAt: ordered[0] ? new Date(ordered[0].at.getTime()) : null,
     lastContactAt: last ? new Date(last.at.getTime()) : null,

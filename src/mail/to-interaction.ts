@@ -29,12 +29,18 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
   const direction = meta.direction === 'sent' || isOwnFrom ? 'sent' : 'received';
 
   const recipients = uniqueRecipients([meta.to, meta.cc, meta.bcc]);
+  // Detection judges the message as the user sees it, so an own-From copy counts as sent.
+  const reason = automatedReason({ ...meta, direction }, from);
+  const failed = reason === 'bounce' ? failedRecipients(meta, ownAddresses) : [];
+  // A bounce is about the address that failed, not the mailer-daemon that reported it.
   const others =
-    direction === 'sent'
-      ? recipients.filter((r) => !ownAddresses.has(r.address))
-      : from !== null && !isOwnFrom
-        ? [from]
-        : [];
+    failed.length > 0
+      ? failed
+      : direction === 'sent'
+        ? recipients.filter((r) => !ownAddresses.has(r.address))
+        : from !== null && !isOwnFrom
+          ? [from]
+          : [];
 
   return {
     direction,
@@ -43,9 +49,14 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
     counterparties: others.map((r) => r.address),
     counterpartyNames: others.map((r) => r.name),
     recipientCount: recipients.length,
-    // Detection judges the message as the user sees it, so an own-From copy counts as sent.
-    automatedReason: automatedReason({ ...meta, direction }, from),
+    automatedReason: reason,
   };
+}
+
+/** The addresses a delivery failure report names (X-Failed-Recipients), never the user's own. */
+function failedRecipients(meta: MessageMeta, own: ReadonlySet<string>): ParsedAddress[] {
+  const header = meta.extraHeaders['x-failed-recipients'];
+  return parseAddressList(header).filter((r) => !own.has(r.address));
 }
 
 /** To, then Cc, then Bcc, each address once (the first name seen wins), capped like one header. */

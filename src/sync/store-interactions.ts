@@ -41,7 +41,10 @@ export async function storeInteractions(
   });
   const touched = new Set<string>();
   for (const row of inserted) {
-    if (row.automatedReason === null) for (const address of row.counterparties) touched.add(address);
+    // People, and addresses a bounce reported as failed (which may stop them being contacts).
+    if (row.automatedReason === null || row.automatedReason === 'bounce') {
+      for (const address of row.counterparties) touched.add(address);
+    }
   }
   return { inserted: inserted.length, touchedAddresses: [...touched] };
 }

@@ -383,4 +383,39 @@ describe('sample mailbox', () => {
     expect(NOW.getTime() - Math.min(...dates)).toBeGreaterThan(330 * 86_400_000);
     expect(new Set(sample.messages.map((m) => m.id)).size).toBe(sample.messages.length);
   });
+
+  it('keeps the shape its expectations rely on in the last 30 days', () => {
+    const { expected } = sample;
+    const own = [SAMPLE_OWNER.email, ...expected.aliases];
+    const value = (m: (typeof sample.messages)[number], name: string) =>
+      m.headers.find((h) => h.name === name)?.value ?? '';
+    const sender = (m: (typeof sample.messages)[number]) =>
+      (/<([^>]+)>/.exec(value(m, 'From'))?.[1] ?? value(m, 'From')).toLowerCase();
+    const human = (m: (typeof sample.messages)[number]) =>
+      !m.labelIds.includes('DRAFT') &&
+      !value(m, 'Auto-Submitted') &&
+      !value(m, 'List-Id') &&
+      !value(m, 'Precedence');
+    const threads = new Map<string, typeof sample.messages>();
+    for (const m of sample.messages.filter(human))
+      threads.set(m.threadId, [...(threads.get(m.threadId) ?? []), m]);
+    const endsWithThem: string[] = [];
+    const unanswered: string[] = [];
+    for (const thread of threads.values()) {
+      const last = thread.at(-1);
+      if (!last || NOW.getTime() - last.internalDate > 30 * 86_400_000) continue;
+      const from = sender(last);
+      if (!own.includes(from) && expected.contacts.includes(from)) endsWithThem.push(from);
+      const to = /<([^>]+)>/.exec(value(last, 'To'))?.[1]?.toLowerCase() ?? '';
+      if (
+        own.includes(from) &&
+        thread.every((m) => own.includes(sender(m))) &&
+        expected.contacts.includes(to)
+      ) {
+        unanswered.push(to);
+      }
+    }
+    expect(endsWithThem).toEqual(expected.oweReply);
+    expect(unanswered).toEqual(expected.awaitingReply);
+  });
 });

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  aggregateContact,
   type ContactAggregate,
   type ContactInteraction,
-  aggregateContact,
 } from '../../src/contacts/aggregate-contact.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -111,9 +111,10 @@ describe('aggregateContact', () => {
     const rows = [row({ day: 0, direction: 'sent', recipientCount: 10 })];
     expect(aggregateContact(rows).isContact).toBe(true);
     expect(aggregateContact(rows, { groupSizeLimit: 9 }).isContact).toBe(false);
-    expect(aggregateContact([row({ day: 0, direction: 'sent', recipientCount: 3 })], { groupSizeLimit: 2 }).isContact).toBe(
-      false,
-    );
+    expect(
+      aggregateContact([row({ day: 0, direction: 'sent', recipientCount: 3 })], { groupSizeLimit: 2 })
+        .isContact,
+    ).toBe(false);
   });
 
   it('name: most frequent non-empty display name', () => {
@@ -174,12 +175,19 @@ describe('aggregateContact properties', () => {
   it('shuffling the rows never changes the result', () => {
     fc.assert(
       fc.property(
-        fc.array(rowArbitrary, { maxLength: 40 }).chain((rows) =>
-          fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length })),
-        ),
+        fc
+          .array(rowArbitrary, { maxLength: 40 })
+          .chain((rows) =>
+            fc.tuple(
+              fc.constant(rows),
+              fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length }),
+            ),
+          ),
         fc.integer({ min: 1, max: 12 }),
         ([rows, shuffled], groupSizeLimit) => {
-          expect(aggregateContact(shuffled, { groupSizeLimit })).toEqual(aggregateContact(rows, { groupSizeLimit }));
+          expect(aggregateContact(shuffled, { groupSizeLimit })).toEqual(
+            aggregateContact(rows, { groupSizeLimit }),
+          );
         },
       ),
       { numRuns: 300 },
@@ -198,7 +206,8 @@ describe('aggregateContact properties', () => {
           expect(result.firstContactAt.getTime()).toBeLessThanOrEqual(result.lastContactAt.getTime());
         }
         for (const last of [result.lastSentAt, result.lastReceivedAt]) {
-          if (last && result.lastContactAt) expect(last.getTime()).toBeLessThanOrEqual(result.lastContactAt.getTime());
+          if (last && result.lastContactAt)
+            expect(last.getTime()).toBeLessThanOrEqual(result.lastContactAt.getTime());
         }
       }),
       { numRuns: 300 },

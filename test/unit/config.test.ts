@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.ts';
 import { generateSecret } from '../../src/lib/token-cipher.ts';
 
-const minimal = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/touchbase', TOUCHBASE_SECRET: generateSecret() };
+const minimal = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/touchbase',
+  TOUCHBASE_SECRET: generateSecret(),
+};
 
 describe('settings', () => {
   it('needs only the database and the secret; the rest default to the public endpoints', () => {

@@ -13,15 +13,35 @@ function reasonFor(overrides: Partial<MessageMeta>): string | null {
 
 const flagged: { title: string; meta: Partial<MessageMeta>; reason: string }[] = [
   { title: 'List-Id', meta: { listId: '<team.lists.example.com>' }, reason: 'list-id' },
-  { title: 'List-Unsubscribe', meta: { listUnsubscribe: '<mailto:u@x.example>' }, reason: 'list-unsubscribe' },
+  {
+    title: 'List-Unsubscribe',
+    meta: { listUnsubscribe: '<mailto:u@x.example>' },
+    reason: 'list-unsubscribe',
+  },
   { title: 'Precedence: bulk', meta: { precedence: 'bulk' }, reason: 'precedence' },
   { title: 'Precedence: List (case)', meta: { precedence: ' List ' }, reason: 'precedence' },
   { title: 'Precedence: junk', meta: { precedence: 'junk' }, reason: 'precedence' },
-  { title: 'Auto-Submitted: auto-generated', meta: { autoSubmitted: 'auto-generated' }, reason: 'auto-submitted' },
-  { title: 'Auto-Submitted: auto-replied', meta: { autoSubmitted: 'auto-replied' }, reason: 'auto-submitted' },
-  { title: 'Auto-Submitted with parameters', meta: { autoSubmitted: 'auto-notified; owner-email="a@b.c"' }, reason: 'auto-submitted' },
+  {
+    title: 'Auto-Submitted: auto-generated',
+    meta: { autoSubmitted: 'auto-generated' },
+    reason: 'auto-submitted',
+  },
+  {
+    title: 'Auto-Submitted: auto-replied',
+    meta: { autoSubmitted: 'auto-replied' },
+    reason: 'auto-submitted',
+  },
+  {
+    title: 'Auto-Submitted with parameters',
+    meta: { autoSubmitted: 'auto-notified; owner-email="a@b.c"' },
+    reason: 'auto-submitted',
+  },
   { title: 'X-Autoreply: yes', meta: { extraHeaders: { 'X-Autoreply': 'yes' } }, reason: 'auto-reply' },
-  { title: 'X-Autorespond (any value)', meta: { extraHeaders: { 'x-autorespond': 'vacation' } }, reason: 'auto-reply' },
+  {
+    title: 'X-Autorespond (any value)',
+    meta: { extraHeaders: { 'x-autorespond': 'vacation' } },
+    reason: 'auto-reply',
+  },
   { title: 'Precedence: auto_reply', meta: { precedence: 'auto_reply' }, reason: 'auto-reply' },
   {
     title: 'Outlook "Automatic reply:" with X-Auto-Response-Suppress',
@@ -33,7 +53,11 @@ const flagged: { title: string; meta: Partial<MessageMeta>; reason: string }[] =
     meta: { subject: 'Out of Office: Lunch?', extraHeaders: { 'Return-Path': '<>' } },
     reason: 'auto-reply',
   },
-  { title: 'from MAILER-DAEMON', meta: { from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>' }, reason: 'bounce' },
+  {
+    title: 'from MAILER-DAEMON',
+    meta: { from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>' },
+    reason: 'bounce',
+  },
   { title: 'from postmaster', meta: { from: 'postmaster@example.com' }, reason: 'bounce' },
   {
     title: 'multipart/report content type',
@@ -55,7 +79,11 @@ const flagged: { title: string; meta: Partial<MessageMeta>; reason: string }[] =
   { title: 'news@', meta: { from: 'news@paper.example' }, reason: 'no-reply' },
   { title: 'newsletter2@ (trailing digits)', meta: { from: 'newsletter2@shop.example' }, reason: 'no-reply' },
   { title: 'mailer@', meta: { from: 'mailer@shop.example' }, reason: 'no-reply' },
-  { title: 'Gmail CATEGORY_PROMOTIONS', meta: { labels: ['INBOX', 'CATEGORY_PROMOTIONS'] }, reason: 'category' },
+  {
+    title: 'Gmail CATEGORY_PROMOTIONS',
+    meta: { labels: ['INBOX', 'CATEGORY_PROMOTIONS'] },
+    reason: 'category',
+  },
   { title: 'Gmail CATEGORY_SOCIAL', meta: { labels: ['CATEGORY_SOCIAL'] }, reason: 'category' },
   { title: 'Gmail CATEGORY_UPDATES', meta: { labels: ['CATEGORY_UPDATES'] }, reason: 'category' },
   { title: 'Gmail CATEGORY_FORUMS', meta: { category: 'CATEGORY_FORUMS' }, reason: 'category' },
@@ -85,7 +113,10 @@ const people: { title: string; meta: Partial<MessageMeta> }[] = [
   { title: 'Auto-Submitted: no', meta: { autoSubmitted: 'no' } },
   { title: 'Precedence: normal', meta: { precedence: 'normal' } },
   { title: 'empty List-Id', meta: { listId: '  ' } },
-  { title: '"Out of office next week" from a person, no hint headers', meta: { subject: 'Out of office next week' } },
+  {
+    title: '"Out of office next week" from a person, no hint headers',
+    meta: { subject: 'Out of office next week' },
+  },
   { title: 'X-Autoreply: no', meta: { extraHeaders: { 'X-Autoreply': 'no' } } },
   { title: 'Gmail CATEGORY_PERSONAL', meta: { labels: ['INBOX', 'CATEGORY_PERSONAL'] } },
   { title: 'Outlook focused', meta: { category: 'focused' } },
@@ -107,7 +138,7 @@ describe('automatedReason on received mail', () => {
 describe('automatedReason on the user’s own sent mail', () => {
   const sent = { direction: 'sent' as const, from: 'Me <me@example.org>' };
 
-  it.each([
+  it.each<{ title: string; meta: Partial<MessageMeta> }>([
     { title: 'List-Id (the user posted to a list)', meta: { listId: '<l.example>' } },
     { title: 'Precedence: bulk', meta: { precedence: 'bulk' } },
     { title: 'X-Autoreply', meta: { extraHeaders: { 'X-Autoreply': 'yes' } } },

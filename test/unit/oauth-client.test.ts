@@ -23,7 +23,11 @@ describe('OAuth pieces', () => {
 
   it('builds the authorize URL keeping the endpoint own query', () => {
     const url = new URL(
-      buildAuthorizeUrl(settings, { redirectUri: 'http://127.0.0.1:5555/oauth/callback', state: 's', codeChallenge: 'c' }),
+      buildAuthorizeUrl(settings, {
+        redirectUri: 'http://127.0.0.1:5555/oauth/callback',
+        state: 's',
+        codeChallenge: 'c',
+      }),
     );
     expect(Object.fromEntries(url.searchParams)).toEqual({
       hd: 'example.com',

@@ -1,4 +1,3 @@
-import { GaxiosError } from 'gaxios';
 import { ProviderError } from '../../lib/errors.ts';
 
 const RATE_REASONS = new Set([
@@ -12,7 +11,9 @@ const SCOPE_REASONS = new Set(['insufficientPermissions', 'ACCESS_TOKEN_SCOPE_IN
 /** Gmail's raw errors as the provider codes the sync policy understands. */
 export function mapGmailError(error: unknown, what: string): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (!(error instanceof GaxiosError)) {
+  // googleapis bundles its own copy of gaxios, so `instanceof GaxiosError` cannot be trusted:
+  // read the shape instead.
+  if (!isGaxiosLike(error)) {
     return new ProviderError(
       'UNKNOWN',
       `Gmail ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -65,4 +66,14 @@ function readRetryAfter(headers: unknown): number | null {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+interface GaxiosLike extends Error {
+  status?: number;
+  code?: string | number;
+  response?: { status?: number; data?: unknown; headers?: unknown };
+}
+
+function isGaxiosLike(error: unknown): error is GaxiosLike {
+  return error instanceof Error && (error.name === 'GaxiosError' || 'response' in error || 'config' in error);
 }

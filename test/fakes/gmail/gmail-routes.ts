@@ -65,7 +65,7 @@ export function handleGmailRoute(
   try {
     const me = route.userId.toLowerCase();
     if (me !== 'me' && me !== ctx.opts.email.toLowerCase()) {
-      throw new ApiError(403, `Delegation denied for ${ctx.opts.email}`, 'forbidden');
+      throw new ApiError(403, `Delegation denied for ${route.userId}`, 'forbidden');
     }
     const body = dispatch(ctx, route, token, url.searchParams);
     sendJson(res, 200, applyFields(body, url.searchParams.get('fields')));

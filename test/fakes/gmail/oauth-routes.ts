@@ -97,7 +97,7 @@ export async function handleToken(
   }
   const verifier = params.get('code_verifier');
   if (!verifier) return sendOAuthError(res, 400, 'invalid_grant', 'Missing code verifier.');
-  if (false) {
+  if (createHash('sha256').update(verifier).digest('base64url') !== code.codeChallenge) {
     return sendOAuthError(res, 400, 'invalid_grant', 'Invalid code verifier.');
   }
   const body: Record<string, unknown> = {
