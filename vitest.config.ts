@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
           environment: 'node',
         },
       },
@@ -20,6 +21,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file gets its own database schema and queue prefix; two cores, so keep it modest.
           maxWorkers: 2,
+          // Unit tests first (fast feedback), then the integration project with its own worker count.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -37,7 +37,9 @@ export interface FollowUpOptions {
  * non-automated message of a thread matters: if a contact wrote it to the user alone or a small
  * group more than oweAfterDays ago, the user owes a reply; if the user wrote it to a few people,
  * at least one a contact, more than awaitAfterDays ago, the user awaits one (from the first such
- * contact, To before Cc). A later message in the thread, either way, settles the earlier ones.
+ * contact, To before Cc) - but only in a thread nobody has answered yet: the user's "Re:" that
+ * ends a conversation is a close, not a question waiting. A later message in the thread, either
+ * way, settles the earlier ones.
  */
 export function findFollowUps(
   threads: readonly (readonly ThreadMessage[])[],
@@ -61,12 +63,17 @@ export function findFollowUps(
       if (age > oweAfterMs && last.fromAddress !== null && isContact(last.fromAddress)) {
         result.push({ kind: 'owe-reply', address: last.fromAddress, ...base });
       }
-    } else if (age > awaitAfterMs) {
+    } else if (age > awaitAfterMs && !hasPersonalReply(thread)) {
       const address = last.counterparties.find((candidate) => isContact(candidate));
       if (address !== undefined) result.push({ kind: 'awaiting-reply', address, ...base });
     }
   }
   return result.sort(compareFollowUps);
+}
+
+/** Someone (not an auto-reply) wrote in the thread: it is a conversation, not an open question. */
+function hasPersonalReply(thread: readonly ThreadMessage[]): boolean {
+  return thread.some((message) => message.automatedReason === null && message.direction === 'received');
 }
 
 /**

@@ -33,6 +33,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, { connection, prefix, defaultJobOptions });
   const digest = new Queue<DigestJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions });
   const events = new Map<string, QueueEvents>();
+  const eventConnections: Redis[] = [];
   return {
     prefix,
     sync,
@@ -41,13 +42,17 @@ export function createQueues(connection: Redis, prefix: string): Queues {
       let queueEvents = events.get(name);
       if (!queueEvents) {
         // QueueEvents blocks on its connection, so it gets its own.
-        queueEvents = new QueueEvents(QUEUE_NAMES[name], { connection: connection.duplicate(), prefix });
+        const eventConnection = connection.duplicate({ maxRetriesPerRequest: null });
+        eventConnections.push(eventConnection);
+        queueEvents = new QueueEvents(QUEUE_NAMES[name], { connection: eventConnection, prefix });
         events.set(name, queueEvents);
       }
       return queueEvents;
     },
     async close() {
+      // BullMQ leaves connections it was given open: the duplicates are ours to close.
       await Promise.all([...events.values()].map((e) => e.close()));
+      await Promise.all(eventConnections.map((c) => c.quit().catch(() => c.disconnect())));
       await Promise.all([sync.close(), digest.close()]);
     },
   };

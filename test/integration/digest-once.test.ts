@@ -52,9 +52,13 @@ describe('the digest, sent once per week to a real SMTP server', () => {
     });
     expect(row.status).toBe('SENT');
     expect(row.messageId).toBe(parsed.messageId);
-    // Every owed reply in the sample is in the digest the user received.
-    for (const address of sample.expected.oweReply)
-      expect(parsed.text).toContain(address.split('@')[0]?.split('.')[0] ?? '');
+    // The digest the user received holds the replies owed and awaited that the sample has.
+    const items = row.items as { kind: string; contact: { emails: string[]; name: string } }[];
+    const owed = items.filter((i) => i.kind === 'owe-reply').flatMap((i) => i.contact.emails);
+    const awaited = items.filter((i) => i.kind === 'awaiting-reply').flatMap((i) => i.contact.emails);
+    expect(owed).toEqual(sample.expected.oweReply);
+    expect(awaited).toEqual(sample.expected.awaitingReply);
+    for (const item of items) expect(parsed.text).toContain(item.contact.name);
   });
 
   it('is never sent twice in one period', async () => {

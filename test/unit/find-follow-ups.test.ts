@@ -88,9 +88,14 @@ const cases: { title: string; thread: ThreadMessage[]; expected: FollowUp[] }[] 
     expected: [],
   },
   {
-    title: 'the user wrote 6 days ago: awaiting a reply',
-    thread: [received('t', 9, 'bob@example.com'), sent('t', 6, ['bob@example.com'])],
+    title: 'the user wrote 6 days ago and nobody answered: awaiting a reply',
+    thread: [sent('t', 6, ['bob@example.com'])],
     expected: [wait('t', 'bob@example.com', 6)],
+  },
+  {
+    title: "the user's reply closed a conversation: nobody owes anything",
+    thread: [received('t', 9, 'bob@example.com'), sent('t', 6, ['bob@example.com'])],
+    expected: [],
   },
   { title: 'the user wrote 4 days ago: not yet', thread: [sent('t', 4, ['bob@example.com'])], expected: [] },
   {
