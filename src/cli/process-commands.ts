@@ -45,7 +45,8 @@ export function registerProcessCommands(program: Command): void {
       await withContext(async (ctx) => {
         await refusePendingMigrations(ctx.config.DATABASE_URL);
         const app = await buildServer(ctx);
-        await app.listen({ port: ctx.config.PORT, host: '0.0.0.0' });
+        const address = await app.listen({ port: ctx.config.PORT, host: '0.0.0.0' });
+        process.stdout.write(`touchbase server listening on ${address.replace('0.0.0.0', '127.0.0.1')}\n`);
         await untilSignal();
         await app.close();
       });

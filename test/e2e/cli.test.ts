@@ -137,6 +137,50 @@ describe('touchbase CLI, as a user drives it', () => {
     expect(stopped.code).toBe(0);
   });
 
+  it('serves health and readiness, and stops cleanly on SIGTERM', async () => {
+    const server = startCli(['server'], { ...env.env, PORT: '0' });
+    const [, base] = await server.waitForLine(/listening on (http:\/\/\S+)/);
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    const body = (await ready.json()) as { status: string; checks: { name: string; ok: boolean }[] };
+    expect(ready.status).toBe(200);
+    expect(body.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['postgres', true],
+      ['redis', true],
+      ['migrations', true],
+    ]);
+    server.child.kill('SIGTERM');
+    expect((await server.exit).code).toBe(0);
+  });
+
+  it('stops syncing an account whose access was revoked, without a retry loop, and says how to reconnect', async () => {
+    env.fake.revokeRefreshTokens();
+    const worker = startCli(['worker'], env.env);
+    try {
+      const sync = await runCli(['sync', '--wait'], env.env);
+      expect(sync.code).not.toBe(0);
+      expect(sync.stderr).toMatch(/reconnect/);
+      const grants = env.fake.stats.tokenGrants.refresh_token;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(env.fake.stats.tokenGrants.refresh_token).toBe(grants);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    expect((await worker.exit).code).toBe(0);
+
+    const accounts = await runCli(['accounts'], env.env);
+    expect(accounts.stdout).toMatch(/NEEDS_RECONNECT/);
+    expect(accounts.stdout).toMatch(/touchbase connect gmail --user alex\.rivera@example\.com/);
+    const preview = await runCli(['digest', 'preview', '--json'], env.env);
+    const digest = JSON.parse(preview.stdout) as { notices: { email: string; fix: string }[] };
+    expect(digest.notices).toEqual([expect.objectContaining({ email: SAMPLE_OWNER.email })]);
+    // Nothing is queued for a revoked account until the user reconnects.
+    const again = await runCli(['sync'], env.env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/no active account/);
+  });
+
   it('refuses to start a worker on a database with pending migrations, naming the command', async () => {
     const bare = `${new URL(env.db.url).pathname.slice(1)}_bare`;
     await env.db.prisma.$executeRawUnsafe(`CREATE DATABASE "${bare}"`);

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/lib/clock.ts';
+import type { AppContext } from '../../src/lib/context.ts';
+import { ProviderError } from '../../src/lib/errors.ts';
+import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
+
+const now = new Date('2026-11-20T10:00:00Z');
+const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
+const stored = sample.messages.filter((m) => !m.labelIds.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l)));
+
+describe('a backfill interrupted mid-way', () => {
+  let env: TestEnv;
+  let ctx: AppContext;
+  let accountId: string;
+
+  beforeAll(async () => {
+    env = await startTestEnv({ owner: SAMPLE_OWNER.email, messages: sample.messages });
+    ctx = env.context({ clock: fixedClock(now) });
+    accountId = (await connectFake(ctx)).account.id;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('keeps the pages it finished and the place it stopped', async () => {
+    // The second page of messages.list fails the way Google fails under load.
+    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 1 });
+    const error = await syncOnce(ctx, accountId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe('TEMPORARY');
+    const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    expect(account.backfillDoneAt).toBeNull();
+    expect((account.backfillState as { pageToken: string | null }).pageToken).toEqual(expect.any(String));
+    const saved = await ctx.prisma.interaction.count();
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(stored.length);
+  });
+
+  it('resumes from there: nothing fetched twice, nothing lost, nothing counted twice', async () => {
+    const listsBefore = env.fake.stats.byEndpoint['users.messages.list'] ?? 0;
+    const getsBefore = env.fake.stats.byEndpoint['users.messages.get'] ?? 0;
+    const result = await syncOnce(ctx, accountId);
+    expect(result.backfillPages).toBe(1);
+    expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(listsBefore + 1);
+    const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
+    expect(env.fake.stats.byEndpoint['users.messages.get']).toBe(listed.length);
+    expect(getsBefore).toBeLessThan(listed.length);
+    expect(await ctx.prisma.interaction.count()).toBe(stored.length);
+    const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    expect(account.backfillDoneAt).not.toBeNull();
+  });
+});
