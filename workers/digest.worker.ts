@@ -4,6 +4,7 @@ import { DigestSendError } from '../src/digest/send-digest.ts';
 import { type DigestOutcome, sendWeeklyDigest } from '../src/digest/send-weekly-digest.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { type DigestJob, digestJobSchema, QUEUE_NAMES } from '../src/queues/queues.ts';
+import { logFailures } from './log-failures.ts';
 
 /** Wiring only: parse the payload and send this period's digest once. */
 export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<DigestJob, DigestOutcome> {
@@ -25,17 +26,6 @@ export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<D
     },
     { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency: 2 },
   );
-  worker.on('failed', (job, error) => {
-    ctx.log.warn(
-      {
-        event: 'digest.failed',
-        queue: QUEUE_NAMES.digest,
-        jobId: job?.id,
-        userId: job?.data.userId,
-        err: error.message,
-      },
-      'digest job failed',
-    );
-  });
+  logFailures(worker, ctx.log, 'userId');
   return worker;
 }

@@ -9,6 +9,7 @@ import { providerDefinition } from '../src/providers/create-provider.ts';
 import { QUEUE_NAMES, type SyncJob, syncJobSchema, unscheduleAccountSync } from '../src/queues/queues.ts';
 import { type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
+import { logFailures } from './log-failures.ts';
 
 /** Wiring only: parse the payload, build the provider, run the sync use case, apply the policy. */
 export function createSyncWorker(
@@ -80,17 +81,6 @@ export function createSyncWorker(
       throw new UnrecoverableError(decision.reason);
     }
   }
-  worker.on('failed', (job, error) => {
-    ctx.log.warn(
-      {
-        event: 'sync.failed',
-        queue: QUEUE_NAMES.sync,
-        jobId: job?.id,
-        accountId: job?.data.accountId,
-        err: error.message,
-      },
-      'sync job failed',
-    );
-  });
+  logFailures(worker, ctx.log, 'accountId');
   return worker;
 }
