@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveUser } from '../accounts/account-store.ts';
 import { digestPeriod } from '../digest/period.ts';
 import { renderDigest } from '../digest/render-digest.ts';
-import { selectDigestContent, toDigestJson } from '../digest/select-digest-items.ts';
+import { selectDigestContent, selectOptions, toDigestJson } from '../digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../digest/send-weekly-digest.ts';
 import { printJson } from './format.ts';
 import { withContext } from './run-command.ts';
@@ -20,9 +20,13 @@ export function registerDigestCommands(program: Command): void {
       await withContext(async (ctx) => {
         const user = await resolveUser(ctx.prisma, opts.user);
         const now = ctx.clock.now();
-        const content = await selectDigestContent(ctx.prisma, user, now, digestPeriod(now, user.timeZone), {
-          groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
-        });
+        const content = await selectDigestContent(
+          ctx.prisma,
+          user,
+          now,
+          digestPeriod(now, user.timeZone),
+          selectOptions(ctx.config),
+        );
         if (opts.json) return printJson(toDigestJson(content));
         const rendered = renderDigest(content, { publicUrl: ctx.config.PUBLIC_URL });
         process.stdout.write(

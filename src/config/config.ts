@@ -48,6 +48,8 @@ export const configSchema = z.object({
   SYNC_INTERVAL_MINUTES: positiveInt(15),
   BACKFILL_DAYS: positiveInt(730),
   GROUP_SIZE_LIMIT: positiveInt(10),
+  OWE_REPLY_DAYS: positiveInt(2),
+  AWAIT_REPLY_DAYS: positiveInt(7),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('touchbase'),

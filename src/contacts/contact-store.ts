@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/prisma.ts';
-import { aggregateContact, type ContactAggregate, type ContactInteraction } from './aggregate-contact.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
+import { aggregateContact, type ContactAggregate } from './aggregate-contact.ts';
+import { groupInteractions } from './group-interactions.ts';
 
 /**
  * Recomputes the aggregates of every contact that owns one of `addresses`, and creates contacts
@@ -16,25 +18,43 @@ export async function refreshContacts(
 ): Promise<number> {
   const wanted = [...new Set(addresses)].filter((a) => !options.own.has(a));
   if (wanted.length === 0) return 0;
+  const canonicals = [...new Set(wanted.map(canonicalAddress))];
 
-  const known = await prisma.contactAddress.findMany({ where: { userId, address: { in: wanted } } });
+  // Every address of every person a wanted address already belongs to, directly or as a variant.
+  const known = await prisma.contactAddress.findMany({
+    where: { userId, OR: [{ address: { in: wanted } }, { canonical: { in: canonicals } }] },
+    select: { contactId: true },
+  });
   const contactIds = [...new Set(known.map((k) => k.contactId))];
   const owned = contactIds.length
     ? await prisma.contactAddress.findMany({ where: { contactId: { in: contactIds } } })
     : [];
-  const knownSet = new Set(known.map((k) => k.address));
-  // Each group is one person: an existing contact's addresses, or one address not yet a contact.
-  const groups = new Map<string, Set<string>>();
-  for (const row of owned) {
-    const set = groups.get(row.contactId) ?? new Set<string>();
-    set.add(row.address);
-    groups.set(row.contactId, set);
-  }
-  for (const address of wanted) if (!knownSet.has(address)) groups.set(`new:${address}`, new Set([address]));
 
-  const allAddresses = [...groups.values()].flatMap((set) => [...set]);
-  const interactions = await prisma.interaction.findMany({
-    where: { userId, counterparties: { hasSome: allAddresses } },
+  // Each group is one person: an existing contact's addresses, or the variants of one new mailbox.
+  const groups = new Map<string, Set<string>>();
+  const contactOfCanonical = new Map<string, string>();
+  const ownedAddresses = new Set<string>();
+  for (const row of owned) {
+    addTo(groups, row.contactId, row.address);
+    ownedAddresses.add(row.address);
+    if (!contactOfCanonical.has(row.canonical)) contactOfCanonical.set(row.canonical, row.contactId);
+  }
+  const attached: { contactId: string; address: string; canonical: string }[] = [];
+  for (const address of wanted) {
+    if (ownedAddresses.has(address)) continue;
+    const canonical = canonicalAddress(address);
+    const contactId = contactOfCanonical.get(canonical);
+    if (contactId) {
+      // A new variant of a known person (john.smith@ for johnsmith@gmail.com) joins them.
+      addTo(groups, contactId, address);
+      attached.push({ contactId, address, canonical });
+    } else {
+      addTo(groups, `new:${canonical}`, address);
+    }
+  }
+
+  const rows = await prisma.interaction.findMany({
+    where: { userId, counterparties: { hasSome: [...groups.values()].flatMap((set) => [...set]) } },
     select: {
       id: true,
       at: true,
@@ -43,56 +63,56 @@ export async function refreshContacts(
       automatedReason: true,
       subject: true,
       threadId: true,
+      internetMessageId: true,
       counterparties: true,
       counterpartyNames: true,
     },
   });
-
-  const byAddress = new Map<string, ContactInteraction[]>();
-  const seen = new Map<string, Set<bigint>>();
-  for (const key of groups.keys()) {
-    seen.set(key, new Set());
-    byAddress.set(key, []);
-  }
-  const groupOf = new Map<string, string>();
-  for (const [key, set] of groups) for (const address of set) groupOf.set(address, key);
-  for (const row of interactions) {
-    row.counterparties.forEach((address, index) => {
-      const key = groupOf.get(address);
-      const ids = key === undefined ? undefined : seen.get(key);
-      // A message to two of one person's addresses is still one message.
-      if (key === undefined || !ids || ids.has(row.id)) return;
-      ids.add(row.id);
-      byAddress.get(key)?.push({
-        at: row.at,
-        direction: row.direction,
-        recipientCount: row.recipientCount,
-        automatedReason: row.automatedReason,
-        subject: row.subject,
-        threadId: row.threadId,
-        name: row.counterpartyNames[index] || null,
-      });
-    });
-  }
+  const byPerson = groupInteractions(rows, groups);
 
   const updates: { id: string; aggregate: ContactAggregate }[] = [];
-  const creates: { id: string; address: string; aggregate: ContactAggregate }[] = [];
+  const creates: { id: string; addresses: string[]; aggregate: ContactAggregate }[] = [];
   for (const [key, set] of groups) {
-    const aggregate = aggregateContact(byAddress.get(key) ?? [], { groupSizeLimit: options.groupSizeLimit });
+    const aggregate = aggregateContact(byPerson.get(key) ?? [], { groupSizeLimit: options.groupSizeLimit });
     if (key.startsWith('new:')) {
-      if (aggregate.isContact) creates.push({ id: randomUUID(), address: [...set][0] as string, aggregate });
+      if (aggregate.isContact) creates.push({ id: randomUUID(), addresses: [...set].sort(), aggregate });
     } else {
       updates.push({ id: key, aggregate });
     }
+  }
+  if (attached.length > 0) {
+    await prisma.contactAddress.createMany({
+      data: attached.map((a) => ({ userId, ...a, source: 'auto-merge' })),
+      skipDuplicates: true,
+    });
   }
   await writeContacts(prisma, userId, creates, updates);
   return creates.length + updates.length;
 }
 
+/**
+ * The user's own addresses are never contacts: when an address becomes theirs (a new account,
+ * a new alias), the contact it made goes, and so does a contact left with no address.
+ */
+export async function forgetOwnAddresses(
+  prisma: PrismaClient,
+  userId: string,
+  own: ReadonlySet<string>,
+): Promise<void> {
+  const removed = await prisma.contactAddress.deleteMany({ where: { userId, address: { in: [...own] } } });
+  if (removed.count > 0) await prisma.contact.deleteMany({ where: { userId, addresses: { none: {} } } });
+}
+
+function addTo(groups: Map<string, Set<string>>, key: string, address: string): void {
+  const set = groups.get(key) ?? new Set<string>();
+  set.add(address);
+  groups.set(key, set);
+}
+
 async function writeContacts(
   prisma: PrismaClient,
   userId: string,
-  creates: { id: string; address: string; aggregate: ContactAggregate }[],
+  creates: { id: string; addresses: string[]; aggregate: ContactAggregate }[],
   updates: { id: string; aggregate: ContactAggregate }[],
 ): Promise<void> {
   if (creates.length > 0) {
@@ -100,7 +120,16 @@ async function writeContacts(
       data: creates.map((c) => ({ id: c.id, userId, ...aggregateColumns(c.aggregate) })),
     });
     const claimed = await prisma.contactAddress.createManyAndReturn({
-      data: creates.map((c) => ({ userId, contactId: c.id, address: c.address })),
+      data: creates.flatMap((c) =>
+        // Variants of one mailbox seen together: the first is the person, the rest joined them.
+        c.addresses.map((address, index) => ({
+          userId,
+          contactId: c.id,
+          address,
+          canonical: canonicalAddress(address),
+          source: index === 0 ? 'seen' : 'auto-merge',
+        })),
+      ),
       skipDuplicates: true,
       select: { contactId: true },
     });

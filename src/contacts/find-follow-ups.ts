@@ -10,6 +10,8 @@ export interface ThreadMessage {
   subject: string | null;
   automatedReason: string | null;
   recipientCount: number;
+  /** Received: the user was in To, not only Cc. */
+  addressedToUser: boolean;
 }
 
 export interface FollowUp {
@@ -23,9 +25,9 @@ export interface FollowUp {
 }
 
 export interface FollowUpOptions {
-  /** A received message is owed a reply after this many days. */
+  /** A received message is owed a reply after this many days (default 2). */
   oweAfterDays?: number;
-  /** A sent message is awaiting a reply after this many days. */
+  /** A sent message is awaiting a reply after this many days (default 7). */
   awaitAfterDays?: number;
   /** Threads quiet for longer than this are over, not pending. */
   maxAgeDays?: number;
@@ -48,7 +50,7 @@ export function findFollowUps(
   opts: FollowUpOptions = {},
 ): FollowUp[] {
   const oweAfterMs = (opts.oweAfterDays ?? 2) * DAY_MS;
-  const awaitAfterMs = (opts.awaitAfterDays ?? 5) * DAY_MS;
+  const awaitAfterMs = (opts.awaitAfterDays ?? 7) * DAY_MS;
   const maxAgeMs = (opts.maxAgeDays ?? 30) * DAY_MS;
   const groupSizeLimit = opts.groupSizeLimit ?? 10;
 
@@ -60,7 +62,13 @@ export function findFollowUps(
     if (age > maxAgeMs || last.recipientCount > groupSizeLimit) continue;
     const base = { threadId: last.threadId, subject: last.subject, since: new Date(last.at.getTime()) };
     if (last.direction === 'received') {
-      if (age > oweAfterMs && last.fromAddress !== null && isContact(last.fromAddress)) {
+      // Cc'd is informed, not asked: only mail addressed to the user directly is owed a reply.
+      if (
+        age > oweAfterMs &&
+        last.addressedToUser &&
+        last.fromAddress !== null &&
+        isContact(last.fromAddress)
+      ) {
         result.push({ kind: 'owe-reply', address: last.fromAddress, ...base });
       }
     } else if (age > awaitAfterMs && !hasPersonalReply(thread)) {

@@ -7,6 +7,8 @@ import type { AccountNotice, DigestContent, DigestItem } from './types.ts';
 
 export interface SelectOptions {
   groupSizeLimit: number;
+  oweReplyDays: number;
+  awaitReplyDays: number;
   maxLapsed?: number;
   maxItems?: number;
   /** Follow-ups look at threads active within this many days. */
@@ -47,6 +49,7 @@ export async function selectDigestContent(
       subject: true,
       automatedReason: true,
       recipientCount: true,
+      addressedToUser: true,
     },
     orderBy: { at: 'asc' },
   });
@@ -59,6 +62,8 @@ export async function selectDigestContent(
   const followUps = findFollowUps([...threads.values()], (address) => byAddress.has(address), now, {
     maxAgeDays: followUpDays,
     groupSizeLimit: options.groupSizeLimit,
+    oweAfterDays: options.oweReplyDays,
+    awaitAfterDays: options.awaitReplyDays,
   });
 
   const items: DigestItem[] = [];
@@ -122,6 +127,19 @@ export async function selectDigestContent(
 }
 
 /** `touchbase digest preview --json`. */
+/** The selection settings, from the configuration. */
+export function selectOptions(config: {
+  GROUP_SIZE_LIMIT: number;
+  OWE_REPLY_DAYS: number;
+  AWAIT_REPLY_DAYS: number;
+}): SelectOptions {
+  return {
+    groupSizeLimit: config.GROUP_SIZE_LIMIT,
+    oweReplyDays: config.OWE_REPLY_DAYS,
+    awaitReplyDays: config.AWAIT_REPLY_DAYS,
+  };
+}
+
 export function toDigestJson(content: DigestContent) {
   return {
     period: content.period,

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
 import { digestPeriod } from './period.ts';
 import { renderDigest } from './render-digest.ts';
-import { selectDigestContent } from './select-digest-items.ts';
+import { selectDigestContent, selectOptions } from './select-digest-items.ts';
 import { DigestSendError, type DigestTransport, sendDigest } from './send-digest.ts';
 
 export interface DigestDeps {
@@ -38,9 +38,7 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
   if (claim.status !== 'claimed') return claim;
 
   try {
-    const content = await selectDigestContent(prisma, user, now, period, {
-      groupSizeLimit: config.GROUP_SIZE_LIMIT,
-    });
+    const content = await selectDigestContent(prisma, user, now, period, selectOptions(config));
     if (content.items.length === 0 && content.notices.length === 0) {
       await prisma.digest.delete({ where: { id: claim.id } });
       return { status: 'empty', period };

@@ -13,6 +13,8 @@ export interface InteractionFacts {
   counterpartyNames: string[];
   /** Distinct To + Cc + Bcc mailboxes, the user's own included: how "group" the message was. */
   recipientCount: number;
+  /** Received mail: one of the user's addresses is in To (Cc alone asks no reply). Sent: true. */
+  addressedToUser: boolean;
   automatedReason: AutomatedReason | null;
 }
 
@@ -49,6 +51,8 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
     counterparties: others.map((r) => r.address),
     counterpartyNames: others.map((r) => r.name),
     recipientCount: recipients.length,
+    addressedToUser:
+      direction === 'sent' || parseAddressList(meta.to).some((r) => ownAddresses.has(r.address)),
     automatedReason: reason,
   };
 }

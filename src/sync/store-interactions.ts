@@ -30,6 +30,7 @@ export async function storeInteractions(
       counterparties: facts.counterparties,
       counterpartyNames: facts.counterpartyNames,
       recipientCount: facts.recipientCount,
+      addressedToUser: facts.addressedToUser,
       subject: meta.subject,
       automatedReason: facts.automatedReason,
     };

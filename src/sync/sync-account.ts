@@ -1,5 +1,5 @@
 import { ownAddresses } from '../accounts/account-store.ts';
-import { refreshContacts } from '../contacts/contact-store.ts';
+import { forgetOwnAddresses, refreshContacts } from '../contacts/contact-store.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import { ProviderError } from '../lib/errors.ts';
@@ -47,6 +47,7 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     return { ...result, skipped: `account is ${account.status}` };
   }
   const own = await ownAddresses(prisma, account.userId);
+  await forgetOwnAddresses(prisma, account.userId, own);
   const save = async (messages: MessageMeta[]) => {
     const stored = await storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
     const touched = await refreshContacts(prisma, account.userId, stored.touchedAddresses, {

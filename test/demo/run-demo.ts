@@ -12,7 +12,7 @@ import pg from 'pg';
 import { parseConfig } from '../../src/config/config.ts';
 import { listContacts } from '../../src/contacts/list-contacts.ts';
 import { digestPeriod } from '../../src/digest/period.ts';
-import { selectDigestContent } from '../../src/digest/select-digest-items.ts';
+import { selectDigestContent, selectOptions } from '../../src/digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -88,9 +88,13 @@ async function main(): Promise<void> {
     say(`Synced ${synced.interactions} messages in ${(synced.ms / 1000).toFixed(1)} s.`);
 
     const contacts = await listContacts(ctx.prisma, user.id, now);
-    const content = await selectDigestContent(ctx.prisma, user, now, digestPeriod(now, user.timeZone), {
-      groupSizeLimit: config.GROUP_SIZE_LIMIT,
-    });
+    const content = await selectDigestContent(
+      ctx.prisma,
+      user,
+      now,
+      digestPeriod(now, user.timeZone),
+      selectOptions(config),
+    );
     say();
     say(
       `${contacts.length} people you are in touch with (newsletters, no-reply senders and group-only people left out).`,

@@ -22,6 +22,7 @@ function received(
     subject: `about ${threadId}`,
     automatedReason: null,
     recipientCount: 1,
+    addressedToUser: true,
     ...overrides,
   };
 }
@@ -41,6 +42,7 @@ function sent(
     subject: `about ${threadId}`,
     automatedReason: null,
     recipientCount: to.length,
+    addressedToUser: true,
     ...overrides,
   };
 }
@@ -88,16 +90,21 @@ const cases: { title: string; thread: ThreadMessage[]; expected: FollowUp[] }[] 
     expected: [],
   },
   {
-    title: 'the user wrote 6 days ago and nobody answered: awaiting a reply',
-    thread: [sent('t', 6, ['bob@example.com'])],
-    expected: [wait('t', 'bob@example.com', 6)],
+    title: 'the user wrote 8 days ago and nobody answered: awaiting a reply',
+    thread: [sent('t', 8, ['bob@example.com'])],
+    expected: [wait('t', 'bob@example.com', 8)],
   },
   {
     title: "the user's reply closed a conversation: nobody owes anything",
     thread: [received('t', 9, 'bob@example.com'), sent('t', 6, ['bob@example.com'])],
     expected: [],
   },
-  { title: 'the user wrote 4 days ago: not yet', thread: [sent('t', 4, ['bob@example.com'])], expected: [] },
+  {
+    title: 'the user was only Cc: informed, not asked',
+    thread: [received('t', 5, 'alice@example.com', { addressedToUser: false })],
+    expected: [],
+  },
+  { title: 'the user wrote 6 days ago: not yet', thread: [sent('t', 6, ['bob@example.com'])], expected: [] },
   {
     title: 'they answered: settled, and now the user owes',
     thread: [sent('t', 10, ['bob@example.com']), received('t', 3, 'bob@example.com')],
@@ -105,8 +112,8 @@ const cases: { title: string; thread: ThreadMessage[]; expected: FollowUp[] }[] 
   },
   {
     title: 'awaiting: the first counterparty that is a contact',
-    thread: [sent('t', 7, ['stranger@example.com', 'carol@example.com', 'alice@example.com'])],
-    expected: [wait('t', 'carol@example.com', 7)],
+    thread: [sent('t', 8, ['stranger@example.com', 'carol@example.com', 'alice@example.com'])],
+    expected: [wait('t', 'carol@example.com', 8)],
   },
   {
     title: 'awaiting: no contact among the recipients',

@@ -18,6 +18,7 @@ describe('toInteractionFacts', () => {
       counterparties: ['alice@example.com'],
       counterpartyNames: ['Alice Example'],
       recipientCount: 2,
+      addressedToUser: true,
       automatedReason: null,
     });
   });
@@ -119,6 +120,7 @@ describe('toInteractionFacts', () => {
       counterparties: ['jsterr@proxforge.de'],
       counterpartyNames: ['Jonas Sterr - ProxForge'],
       recipientCount: 1,
+      addressedToUser: true,
       automatedReason: null,
     });
   });

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { groupInteractions, type StoredInteraction } from '../../src/contacts/group-interactions.ts';
+
+const at = (day: number) => new Date(Date.UTC(2026, 0, day));
+const row = (id: number, day: number, counterparties: string[], messageId: string | null = `<m${id}@x>`) =>
+  ({
+    id: BigInt(id),
+    at: at(day),
+    direction: 'received',
+    recipientCount: 1,
+    automatedReason: null,
+    subject: `s${id}`,
+    threadId: `t${id}`,
+    internetMessageId: messageId,
+    counterparties,
+    counterpartyNames: counterparties.map((c) => c.split('@')[0] ?? ''),
+  }) satisfies StoredInteraction;
+
+const groups = new Map([
+  ['ann', new Set(['ann@example.com', 'ann.b@gmail.com', 'annb@gmail.com'])],
+  ['bob', new Set(['bob@example.com'])],
+]);
+
+describe('groupInteractions', () => {
+  it('gives each person the messages naming any of their addresses', () => {
+    const result = groupInteractions(
+      [row(1, 1, ['ann@example.com']), row(2, 2, ['annb@gmail.com']), row(3, 3, ['bob@example.com'])],
+      groups,
+    );
+    expect(result.get('ann')?.map((r) => r.subject)).toEqual(['s1', 's2']);
+    expect(result.get('bob')?.map((r) => r.subject)).toEqual(['s3']);
+  });
+
+  it('counts a message once per person, however many of their addresses it names', () => {
+    const result = groupInteractions(
+      [row(1, 1, ['ann@example.com', 'ann.b@gmail.com', 'bob@example.com'])],
+      groups,
+    );
+    expect(result.get('ann')).toHaveLength(1);
+    expect(result.get('bob')).toHaveLength(1);
+  });
+
+  it('counts one Message-ID once, whichever copy arrived first', () => {
+    const copies = [row(1, 1, ['ann@example.com'], '<same@x>'), row(2, 1, ['ann@example.com'], '<same@x>')];
+    const forward = groupInteractions(copies, groups).get('ann');
+    const backward = groupInteractions([...copies].reverse(), groups).get('ann');
+    expect(forward).toHaveLength(1);
+    expect(backward).toEqual(forward);
+  });
+
+  it('keeps messages without a Message-ID apart', () => {
+    const result = groupInteractions(
+      [row(1, 1, ['bob@example.com'], null), row(2, 1, ['bob@example.com'], null)],
+      groups,
+    );
+    expect(result.get('bob')).toHaveLength(2);
+  });
+
+  it('does not depend on the order rows arrive in (property)', () => {
+    const rows = [
+      row(1, 1, ['ann@example.com']),
+      row(2, 1, ['ann.b@gmail.com'], '<m1@x>'),
+      row(3, 2, ['bob@example.com', 'annb@gmail.com']),
+      row(4, 3, ['bob@example.com'], null),
+      row(5, 3, ['stranger@example.com']),
+    ];
+    const sortKey = (list: { subject: string | null }[] | undefined) =>
+      (list ?? []).map((r) => r.subject).sort();
+    const expected = groupInteractions(rows, groups);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(rows, { minLength: rows.length }), (shuffled) => {
+        const result = groupInteractions(shuffled, groups);
+        for (const key of groups.keys()) expect(sortKey(result.get(key))).toEqual(sortKey(expected.get(key)));
+      }),
+    );
+  });
+});
