@@ -72,13 +72,28 @@ export async function refreshContacts(
 
   const updates: { id: string; aggregate: ContactAggregate }[] = [];
   const creates: { id: string; addresses: string[]; aggregate: ContactAggregate }[] = [];
+  const unqualified: string[] = [];
   for (const [key, set] of groups) {
     const aggregate = aggregateContact(byPerson.get(key) ?? [], { groupSizeLimit: options.groupSizeLimit });
     if (key.startsWith('new:')) {
       if (aggregate.isContact) creates.push({ id: randomUUID(), addresses: [...set].sort(), aggregate });
     } else {
       updates.push({ id: key, aggregate });
+      if (!aggregate.isContact) unqualified.push(key);
     }
+  }
+  // Mail that arrived later can undo a contact (the bounce of a typo'd address came in a later
+  // page): it goes, unless the user made it theirs (muted, snoozed, a cadence, a merge).
+  if (unqualified.length > 0) {
+    await prisma.contact.deleteMany({
+      where: {
+        id: { in: unqualified },
+        mutedAt: null,
+        snoozedUntil: null,
+        cadenceDays: null,
+        addresses: { none: { source: 'merged' } },
+      },
+    });
   }
   if (attached.length > 0) {
     await prisma.contactAddress.createMany({

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ownAddresses } from '../../src/accounts/account-store.ts';
+import { refreshContacts } from '../../src/contacts/contact-store.ts';
+import type { PrismaClient } from '../../src/lib/prisma.ts';
+import { isSkippedMessage, toMessageMeta } from '../../src/providers/gmail/to-message-meta.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
+import { storeInteractions } from '../../src/sync/store-interactions.ts';
+import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { createTestDatabase } from '../support/test-database.ts';
+
+const now = new Date('2026-11-20T10:00:00Z');
+const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
+const metas: MessageMeta[] = sample.messages
+  .filter((m) => !isSkippedMessage(m.labelIds))
+  .map((m) =>
+    toMessageMeta({
+      id: m.id,
+      threadId: m.threadId,
+      labelIds: m.labelIds,
+      internalDate: String(m.internalDate),
+      payload: { headers: m.headers },
+    }),
+  )
+  .filter((m): m is MessageMeta => m !== null);
+
+/** Stores messages page by page through the same path as sync, and reads the contacts back. */
+async function ingest(pages: MessageMeta[][]) {
+  const db = await createTestDatabase();
+  try {
+    const contacts = await storeAll(db.prisma, pages);
+    return contacts;
+  } finally {
+    await db.drop();
+  }
+}
+
+async function storeAll(prisma: PrismaClient, pages: MessageMeta[][]) {
+  const user = await prisma.user.create({ data: { email: SAMPLE_OWNER.email } });
+  const account = await prisma.mailAccount.create({
+    data: { userId: user.id, provider: 'gmail', email: SAMPLE_OWNER.email, aliases: sample.expected.aliases },
+  });
+  const own = await ownAddresses(prisma, user.id);
+  for (const page of pages) {
+    const stored = await storeInteractions(prisma, { userId: user.id, accountId: account.id }, page, own);
+    await refreshContacts(prisma, user.id, stored.touchedAddresses, { groupSizeLimit: 10, own });
+  }
+  const rows = await prisma.contact.findMany({ include: { addresses: true } });
+  return rows
+    .map((c) => ({
+      emails: c.addresses.map((a) => a.address).sort(),
+      name: c.name,
+      firstContactAt: c.firstContactAt,
+      lastContactAt: c.lastContactAt,
+      lastSentAt: c.lastSentAt,
+      lastReceivedAt: c.lastReceivedAt,
+      sentCount: c.sentCount,
+      receivedCount: c.receivedCount,
+      exchangeDays: c.exchangeDays,
+      inferredCadenceDays: c.inferredCadenceDays,
+      lastSubject: c.lastSubject,
+    }))
+    .sort((a, b) => (a.emails[0] ?? '').localeCompare(b.emails[0] ?? ''));
+}
+
+function paginate<T>(items: readonly T[], sizes: readonly number[]): T[][] {
+  const pages: T[][] = [];
+  let at = 0;
+  for (let i = 0; at < items.length; i++) {
+    const size = sizes[i % sizes.length] ?? 100;
+    pages.push(items.slice(at, at + size));
+    at += size;
+  }
+  return pages;
+}
+
+describe('contacts do not depend on how mail arrives', () => {
+  it('any order, any page size, repeated pages and second copies give the same contacts', async () => {
+    const baseline = await ingest([metas]);
+    expect(baseline.length).toBe(sample.expected.contacts.length);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(metas, { minLength: metas.length, maxLength: metas.length }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }),
+        fc.subarray(metas, { maxLength: 40 }),
+        async (shuffled, sizes, repeated) => {
+          // A page delivered twice (same provider ids) and another provider's copy of some
+          // messages (same Message-ID, new provider id) must change nothing.
+          const copies = repeated.map((m) => ({ ...m, providerId: `copy-${m.providerId}` }));
+          const pages = [...paginate([...shuffled, ...copies], sizes), repeated];
+          expect(await ingest(pages)).toEqual(baseline);
+        },
+      ),
+      { numRuns: 4 },
+    );
+  }, 180_000);
+});
