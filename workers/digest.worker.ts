@@ -2,21 +2,28 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DigestSendError } from '../src/digest/send-digest.ts';
 import { type DigestOutcome, sendWeeklyDigest } from '../src/digest/send-weekly-digest.ts';
+import { findDueDigests } from '../src/digest/sweep-due-digests.ts';
 import type { AppContext } from '../src/lib/context.ts';
-import { type DigestJob, digestJobSchema, QUEUE_NAMES } from '../src/queues/queues.ts';
-import { logFailures } from './log-failures.ts';
+import { type DigestJob, digestJobSchema, enqueueDigest, QUEUE_NAMES } from '../src/queues/queues.ts';
 
-/** Wiring only: parse the payload and send this period's digest once. */
-export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<DigestJob, DigestOutcome> {
-  const worker = new Worker<DigestJob, DigestOutcome>(
+type DigestResult = DigestOutcome | { swept: number };
+
+/** Wiring only: send one user's digest once, or sweep the database for due ones. */
+export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<DigestJob, DigestResult> {
+  const worker = new Worker<DigestJob, DigestResult>(
     QUEUE_NAMES.digest,
     async (job) => {
-      const { userId } = digestJobSchema.parse(job.data);
-      const log = ctx.log.child({ queue: QUEUE_NAMES.digest, jobId: job.id, userId });
+      const data = digestJobSchema.parse(job.data);
+      if ('sweep' in data) {
+        const due = await findDueDigests(ctx.prisma, ctx.clock.now());
+        for (const { userId } of due) await enqueueDigest(ctx.queues(), userId);
+        return { swept: due.length };
+      }
+      const log = ctx.log.child({ queue: QUEUE_NAMES.digest, jobId: job.id, userId: data.userId });
       try {
         return await sendWeeklyDigest(
           { prisma: ctx.prisma, config: ctx.config, clock: ctx.clock, log },
-          userId,
+          data.userId,
         );
       } catch (error) {
         // A mail server that refuses for good will refuse again: recorded, not retried.
@@ -26,6 +33,12 @@ export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<D
     },
     { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency: 2 },
   );
-  logFailures(worker, ctx.log, 'userId');
+  worker.on('failed', (job, error) => {
+    const userId = job && 'userId' in job.data ? job.data.userId : undefined;
+    ctx.log.warn(
+      { event: 'digest.failed', queue: QUEUE_NAMES.digest, jobId: job?.id, userId, err: error.message },
+      'digest job failed',
+    );
+  });
   return worker;
 }

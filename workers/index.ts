@@ -4,7 +4,8 @@ import { AppError } from '../src/lib/errors.ts';
 import { pendingMigrations } from '../src/lib/migrations.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { createRedis } from '../src/lib/redis.ts';
-import { scheduleAccountSync, scheduleUserDigest } from '../src/queues/queues.ts';
+import { scheduleAccountSync, scheduleDigestSweep, scheduleUserDigest } from '../src/queues/queues.ts';
+import { createCommandWorker } from './command.worker.ts';
 import { createDigestWorker } from './digest.worker.ts';
 import { createSyncWorker } from './sync.worker.ts';
 
@@ -19,7 +20,11 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
   await refusePendingMigrations(ctx.config.DATABASE_URL);
   await reconcileSchedules(ctx);
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
-  const workers: Worker[] = [createSyncWorker(ctx, connection), createDigestWorker(ctx, connection)];
+  const workers: Worker[] = [
+    createSyncWorker(ctx, connection),
+    createDigestWorker(ctx, connection),
+    createCommandWorker(ctx, connection),
+  ];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ctx.log.info({ event: 'worker.started', queues: workers.map((w) => w.name) }, 'workers started');
   return {
@@ -60,4 +65,5 @@ async function reconcileSchedules(ctx: AppContext): Promise<void> {
     await scheduleAccountSync(queues, account.id, ctx.config.SYNC_INTERVAL_MINUTES);
   const users = await ctx.prisma.user.findMany();
   for (const user of users) await scheduleUserDigest(queues, user);
+  await scheduleDigestSweep(queues);
 }

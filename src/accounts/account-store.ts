@@ -1,6 +1,7 @@
 import { AppError } from '../lib/errors.ts';
 import { AccountStatus, type MailAccount, type PrismaClient, type User } from '../lib/prisma.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
 import type { TokenSet } from '../oauth/oauth-client.ts';
 import type { TokenStore } from '../oauth/token-manager.ts';
 
@@ -77,6 +78,8 @@ export async function ownAddresses(prisma: PrismaClient, userId: string): Promis
     own.add(account.email.toLowerCase());
     for (const alias of account.aliases) own.add(alias.toLowerCase());
   }
+  // Gmail variants of an own address (dots, +tags, googlemail.com) are the user too.
+  for (const address of [...own]) own.add(canonicalAddress(address));
   return own;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveUser } from '../accounts/account-store.ts';
-import { digestPeriod } from '../digest/period.ts';
 import { renderDigest } from '../digest/render-digest.ts';
+import { lastDueAt } from '../digest/schedule.ts';
 import { selectDigestContent, selectOptions, toDigestJson } from '../digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../digest/send-weekly-digest.ts';
 import { printJson } from './format.ts';
@@ -24,7 +24,7 @@ export function registerDigestCommands(program: Command): void {
           ctx.prisma,
           user,
           now,
-          digestPeriod(now, user.timeZone),
+          lastDueAt(user, now).period,
           selectOptions(ctx.config),
         );
         if (opts.json) return printJson(toDigestJson(content));
@@ -49,6 +49,7 @@ export function registerDigestCommands(program: Command): void {
           'already-sent': `Digest ${outcome.period} was already sent to ${user.email}${where}; it is never sent twice`,
           'in-progress': `Digest ${outcome.period} is being sent by another process right now`,
           empty: `Nothing to send for ${outcome.period}: nobody is lapsing and no reply is due`,
+          paused: `Digests are paused for ${user.email}: touchbase users set --resume`,
         }[outcome.status];
         process.stdout.write(`${said}\n`);
       });

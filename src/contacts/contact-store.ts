@@ -16,13 +16,15 @@ export async function refreshContacts(
   addresses: readonly string[],
   options: { groupSizeLimit: number; own: ReadonlySet<string> },
 ): Promise<number> {
-  const wanted = [...new Set(addresses)].filter((a) => !options.own.has(a));
+  const wanted = [...new Set(addresses)].filter(
+    (a) => !options.own.has(a) && !options.own.has(canonicalAddress(a)),
+  );
   if (wanted.length === 0) return 0;
-  const canonicals = [...new Set(wanted.map(canonicalAddress))];
+  const wantedKeys = [...new Set(wanted.map(canonicalAddress))];
 
-  // Every address of every person a wanted address already belongs to, directly or as a variant.
+  // Every address of every person a wanted mailbox already belongs to (a merged contact owns several).
   const known = await prisma.contactAddress.findMany({
-    where: { userId, OR: [{ address: { in: wanted } }, { canonical: { in: canonicals } }] },
+    where: { userId, canonical: { in: wantedKeys } },
     select: { contactId: true },
   });
   const contactIds = [...new Set(known.map((k) => k.contactId))];
@@ -30,31 +32,18 @@ export async function refreshContacts(
     ? await prisma.contactAddress.findMany({ where: { contactId: { in: contactIds } } })
     : [];
 
-  // Each group is one person: an existing contact's addresses, or the variants of one new mailbox.
+  // Each group is one person, as the canonical keys of their mailboxes: a contact's, or one new mailbox.
   const groups = new Map<string, Set<string>>();
-  const contactOfCanonical = new Map<string, string>();
-  const ownedAddresses = new Set<string>();
+  const ownedKeys = new Set<string>();
+  const ownedAddresses = new Set(owned.map((row) => row.address));
   for (const row of owned) {
-    addTo(groups, row.contactId, row.address);
-    ownedAddresses.add(row.address);
-    if (!contactOfCanonical.has(row.canonical)) contactOfCanonical.set(row.canonical, row.contactId);
+    addTo(groups, row.contactId, row.canonical);
+    ownedKeys.add(row.canonical);
   }
-  const attached: { contactId: string; address: string; canonical: string }[] = [];
-  for (const address of wanted) {
-    if (ownedAddresses.has(address)) continue;
-    const canonical = canonicalAddress(address);
-    const contactId = contactOfCanonical.get(canonical);
-    if (contactId) {
-      // A new variant of a known person (john.smith@ for johnsmith@gmail.com) joins them.
-      addTo(groups, contactId, address);
-      attached.push({ contactId, address, canonical });
-    } else {
-      addTo(groups, `new:${canonical}`, address);
-    }
-  }
+  for (const key of wantedKeys) if (!ownedKeys.has(key)) groups.set(`new:${key}`, new Set([key]));
 
   const rows = await prisma.interaction.findMany({
-    where: { userId, counterparties: { hasSome: [...groups.values()].flatMap((set) => [...set]) } },
+    where: { userId, counterpartyKeys: { hasSome: [...groups.values()].flatMap((set) => [...set]) } },
     select: {
       id: true,
       at: true,
@@ -66,9 +55,18 @@ export async function refreshContacts(
       internetMessageId: true,
       counterparties: true,
       counterpartyNames: true,
+      counterpartyKeys: true,
     },
   });
-  const byPerson = groupInteractions(rows, groups);
+  const { byPerson, addresses: seen } = groupInteractions(rows, groups);
+  // Variants of a known person's mailbox seen in mail (john.smith@ for johnsmith@gmail.com) join them.
+  const attached: { contactId: string; address: string; canonical: string }[] = [];
+  for (const contactId of contactIds) {
+    for (const address of seen.get(contactId) ?? []) {
+      if (!ownedAddresses.has(address))
+        attached.push({ contactId, address, canonical: canonicalAddress(address) });
+    }
+  }
 
   const updates: { id: string; aggregate: ContactAggregate }[] = [];
   const creates: { id: string; addresses: string[]; aggregate: ContactAggregate }[] = [];
@@ -76,7 +74,8 @@ export async function refreshContacts(
   for (const [key, set] of groups) {
     const aggregate = aggregateContact(byPerson.get(key) ?? [], { groupSizeLimit: options.groupSizeLimit });
     if (key.startsWith('new:')) {
-      if (aggregate.isContact) creates.push({ id: randomUUID(), addresses: [...set].sort(), aggregate });
+      const variants = [...(seen.get(key) ?? set)].sort();
+      if (aggregate.isContact) creates.push({ id: randomUUID(), addresses: variants, aggregate });
     } else {
       updates.push({ id: key, aggregate });
       if (!aggregate.isContact) unqualified.push(key);

@@ -1,5 +1,6 @@
 import { AppError } from '../lib/errors.ts';
 import type { PrismaClient } from '../lib/prisma.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
 import { normalizeAddress } from '../mail/normalize-address.ts';
 import { aggregateContact, type ContactAggregate, type ContactInteraction } from './aggregate-contact.ts';
 import {
@@ -43,7 +44,7 @@ export async function explainContact(
     ? contact.addresses.map((a) => ({ address: a.address, source: a.source }))
     : [{ address: address as string, source: 'seen' }];
   const rows = await prisma.interaction.findMany({
-    where: { userId, counterparties: { hasSome: addresses.map((a) => a.address) } },
+    where: { userId, counterpartyKeys: { hasSome: addresses.map((a) => canonicalAddress(a.address)) } },
     select: {
       id: true,
       at: true,
@@ -55,11 +56,11 @@ export async function explainContact(
       internetMessageId: true,
       counterparties: true,
       counterpartyNames: true,
+      counterpartyKeys: true,
     },
   });
-  const grouped =
-    groupInteractions(rows, new Map([['person', new Set(addresses.map((a) => a.address))]])).get('person') ??
-    [];
+  const keys = new Set(addresses.map((a) => canonicalAddress(a.address)));
+  const grouped = groupInteractions(rows, new Map([['person', keys]])).byPerson.get('person') ?? [];
   return describeDecisions(
     {
       label: contact?.name ? `${contact.name} <${addresses[0]?.address}>` : (addresses[0]?.address ?? query),

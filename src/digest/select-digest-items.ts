@@ -1,4 +1,5 @@
-import { findFollowUps, type ThreadMessage } from '../contacts/find-follow-ups.ts';
+import { collectThreads } from '../contacts/collect-threads.ts';
+import { findFollowUps } from '../contacts/find-follow-ups.ts';
 import { type ContactView, listContacts } from '../contacts/list-contacts.ts';
 import { rankLapsed } from '../contacts/rank-lapsed.ts';
 import { DAY_MS } from '../lib/clock.ts';
@@ -34,14 +35,22 @@ export async function selectDigestContent(
   const byAddress = new Map<string, ContactView>();
   for (const contact of reachable) for (const email of contact.emails) byAddress.set(email, contact);
 
-  const recent = await prisma.interaction.findMany({
+  // Threads active in the window, read whole: a reply sent just inside the window to a message
+  // just outside it still settles the thread.
+  const active = await prisma.interaction.findMany({
     where: {
       userId: user.id,
       at: { gte: new Date(now.getTime() - followUpDays * DAY_MS) },
       threadId: { not: null },
     },
+    select: { threadId: true },
+    distinct: ['threadId'],
+  });
+  const rows = await prisma.interaction.findMany({
+    where: { userId: user.id, threadId: { in: active.map((a) => a.threadId as string) } },
     select: {
       threadId: true,
+      internetMessageId: true,
       at: true,
       direction: true,
       fromAddress: true,
@@ -51,15 +60,16 @@ export async function selectDigestContent(
       recipientCount: true,
       addressedToUser: true,
     },
-    orderBy: { at: 'asc' },
   });
-  const threads = new Map<string, ThreadMessage[]>();
-  for (const row of recent) {
-    const list = threads.get(row.threadId as string) ?? [];
-    list.push({ ...row, threadId: row.threadId as string });
-    threads.set(row.threadId as string, list);
-  }
-  const followUps = findFollowUps([...threads.values()], (address) => byAddress.has(address), now, {
+  const threads = collectThreads(rows.map((row) => ({ ...row, threadId: row.threadId as string })));
+  // "done N" settled these threads until someone writes in them again.
+  const dismissed = new Map(
+    (await prisma.followUpDismissal.findMany({ where: { userId: user.id } })).map((d) => [
+      d.threadId,
+      d.upTo,
+    ]),
+  );
+  const followUps = findFollowUps(threads, (address) => byAddress.has(address), now, {
     maxAgeDays: followUpDays,
     groupSizeLimit: options.groupSizeLimit,
     oweAfterDays: options.oweReplyDays,
@@ -73,6 +83,8 @@ export async function selectDigestContent(
     ...followUps.filter((f) => f.kind === 'awaiting-reply'),
   ];
   for (const followUp of ordered) {
+    const settledUpTo = dismissed.get(followUp.threadId);
+    if (settledUpTo && followUp.since.getTime() <= settledUpTo.getTime()) continue;
     const contact = byAddress.get(followUp.address);
     if (!contact || listed.has(contact.id) || items.length >= maxItems) continue;
     listed.add(contact.id);

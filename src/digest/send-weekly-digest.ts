@@ -1,9 +1,10 @@
+import { createCommandSigner } from '../commands/command-token.ts';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
-import { digestPeriod } from './period.ts';
 import { renderDigest } from './render-digest.ts';
+import { lastDueAt } from './schedule.ts';
 import { selectDigestContent, selectOptions } from './select-digest-items.ts';
 import { DigestSendError, type DigestTransport, sendDigest } from './send-digest.ts';
 
@@ -18,7 +19,8 @@ export type DigestOutcome =
   | { status: 'sent'; period: string; messageId: string; location: string | null; items: number }
   | { status: 'already-sent'; period: string; messageId: string; location: string | null }
   | { status: 'in-progress'; period: string }
-  | { status: 'empty'; period: string };
+  | { status: 'empty'; period: string }
+  | { status: 'paused'; period: string };
 
 /** A claim older than this is taken to be from a worker that died mid-send. */
 const CLAIM_LEASE_MS = 10 * 60_000;
@@ -31,19 +33,28 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
   const { prisma, config, clock, log } = deps;
   const now = clock.now();
   const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
-  const period = digestPeriod(now, user.timeZone);
+  // The period is that of the digest due most recently, so a job that runs late (or early, by
+  // hand) still files it under the week the user expects, and the sweeper agrees.
+  const { period } = lastDueAt(user, now);
   const messageId = digestMessageId(userId, period, config.PUBLIC_URL);
+  if (user.digestPaused) return { status: 'paused', period };
 
   const claim = await claimPeriod(prisma, userId, period, messageId, now);
   if (claim.status !== 'claimed') return claim;
 
   try {
     const content = await selectDigestContent(prisma, user, now, period, selectOptions(config));
-    if (content.items.length === 0 && content.notices.length === 0) {
-      await prisma.digest.delete({ where: { id: claim.id } });
+    // An empty week sends nothing, unless the user asked for a one-line "all caught up".
+    if (content.items.length === 0 && content.notices.length === 0 && user.emptyDigest !== 'caught-up') {
+      // Recorded, so the sweeper does not try again all week; `digest send` may still re-check.
+      await prisma.digest.update({ where: { id: claim.id }, data: { status: DigestStatus.EMPTY } });
       return { status: 'empty', period };
     }
-    const rendered = renderDigest(content, { publicUrl: config.PUBLIC_URL });
+    const rendered = renderDigest(content, {
+      publicUrl: config.PUBLIC_URL,
+      // One-click commands name this digest with a signed token: they work as new messages too.
+      commandTag: createCommandSigner(config.TOUCHBASE_SECRET).tag(claim.id),
+    });
     const transport: DigestTransport = config.SMTP_URL
       ? { kind: 'smtp', url: config.SMTP_URL }
       : { kind: 'outbox', dir: config.OUTBOX_DIR };
@@ -108,10 +119,11 @@ async function claimPeriod(
   if (existing.status === DigestStatus.SENT) {
     return { status: 'already-sent', period, messageId: existing.messageId, location: existing.location };
   }
-  // A refused send (recorded as FAILED) may be tried again once the cause is fixed; a live claim
-  // may not. Take over only if nobody else did in the meantime (compare-and-set on updatedAt).
+  // A refused send (FAILED) or an empty week (EMPTY) may be looked at again; a live claim may
+  // not. Take over only if nobody else did in the meantime (compare-and-set on updatedAt).
   const stale = existing.updatedAt.getTime() <= now.getTime() - CLAIM_LEASE_MS;
-  if (existing.status !== DigestStatus.FAILED && !stale) return { status: 'in-progress', period };
+  const settled = existing.status === DigestStatus.FAILED || existing.status === DigestStatus.EMPTY;
+  if (!settled && !stale) return { status: 'in-progress', period };
   const taken = await prisma.digest.updateMany({
     where: { id: existing.id, updatedAt: existing.updatedAt },
     data: { updatedAt: now },

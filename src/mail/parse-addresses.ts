@@ -51,8 +51,20 @@ export function parseAddressList(header: string | null | undefined): ParsedAddre
   return result;
 }
 
-/** Parses one top-level entry (normally one mailbox) with postal-mime, encoded words masked. */
+const entryCache = new Map<string, ParsedAddress[]>();
 function parseEntry(entry: string): ParsedAddress[] {
+  if (entry.length > 200) return parseEntryUncached(entry);
+  let hit = entryCache.get(entry);
+  if (hit === undefined) {
+    hit = parseEntryUncached(entry);
+    if (entryCache.size >= 50_000) entryCache.clear();
+    entryCache.set(entry, hit);
+  }
+  return hit;
+}
+
+/** Parses one top-level entry (normally one mailbox) with postal-mime, encoded words masked. */
+function parseEntryUncached(entry: string): ParsedAddress[] {
   const words: string[] = [];
   // Masking keeps postal-mime from decoding a name-only entry and re-parsing the decoded text
   // for an address, which would fabricate a contact out of an encoded display name.

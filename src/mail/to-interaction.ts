@@ -1,4 +1,6 @@
 import type { MessageMeta } from '../providers/types.ts';
+import { canonicalAddress } from './canonical-address.ts';
+import { machineSenderReason } from './classify-sender.ts';
 import { type AutomatedReason, automatedReason } from './detect-automated.ts';
 import { MAX_ADDRESSES, normalizeAddress, type ParsedAddress, parseAddressList } from './parse-addresses.ts';
 
@@ -26,20 +28,24 @@ export interface InteractionFacts {
  */
 export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>): InteractionFacts {
   const ownAddresses = normalizeOwn(own);
+  // Gmail variants of the user's own address (dots, +tags, googlemail.com) are the user too.
+  const isOwn = (address: string) => ownAddresses.has(address) || ownAddresses.has(canonicalAddress(address));
   const from = parseAddressList(meta.from)[0] ?? null;
-  const isOwnFrom = from !== null && ownAddresses.has(from.address);
+  const isOwnFrom = from !== null && isOwn(from.address);
   const direction = meta.direction === 'sent' || isOwnFrom ? 'sent' : 'received';
 
-  const recipients = uniqueRecipients([meta.to, meta.cc, meta.bcc]);
+  const toList = parseAddressList(meta.to);
+  const recipients = uniqueRecipients([toList, parseAddressList(meta.cc), parseAddressList(meta.bcc)]);
   // Detection judges the message as the user sees it, so an own-From copy counts as sent.
   const reason = automatedReason({ ...meta, direction }, from);
-  const failed = reason === 'bounce' ? failedRecipients(meta, ownAddresses) : [];
+  const failed = reason === 'bounce' ? failedRecipients(meta, isOwn) : [];
   // A bounce is about the address that failed, not the mailer-daemon that reported it.
   const others =
     failed.length > 0
       ? failed
       : direction === 'sent'
-        ? recipients.filter((r) => !ownAddresses.has(r.address))
+        ? // Answering a no-reply or notification address does not make a person of it.
+          recipients.filter((r) => !isOwn(r.address) && machineSenderReason(r.address) === null)
         : from !== null && !isOwnFrom
           ? [from]
           : [];
@@ -51,24 +57,23 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
     counterparties: others.map((r) => r.address),
     counterpartyNames: others.map((r) => r.name),
     recipientCount: recipients.length,
-    addressedToUser:
-      direction === 'sent' || parseAddressList(meta.to).some((r) => ownAddresses.has(r.address)),
+    addressedToUser: direction === 'sent' || toList.some((r) => isOwn(r.address)),
     automatedReason: reason,
   };
 }
 
 /** The addresses a delivery failure report names (X-Failed-Recipients), never the user's own. */
-function failedRecipients(meta: MessageMeta, own: ReadonlySet<string>): ParsedAddress[] {
+function failedRecipients(meta: MessageMeta, isOwn: (address: string) => boolean): ParsedAddress[] {
   const header = meta.extraHeaders['x-failed-recipients'];
-  return parseAddressList(header).filter((r) => !own.has(r.address));
+  return parseAddressList(header).filter((r) => !isOwn(r.address));
 }
 
 /** To, then Cc, then Bcc, each address once (the first name seen wins), capped like one header. */
-function uniqueRecipients(headers: readonly (string | null)[]): ParsedAddress[] {
+function uniqueRecipients(headers: readonly ParsedAddress[][]): ParsedAddress[] {
   const seen = new Set<string>();
   const result: ParsedAddress[] = [];
   for (const header of headers) {
-    for (const mailbox of parseAddressList(header)) {
+    for (const mailbox of header) {
       if (seen.has(mailbox.address)) continue;
       seen.add(mailbox.address);
       result.push(mailbox);
@@ -78,11 +83,16 @@ function uniqueRecipients(headers: readonly (string | null)[]): ParsedAddress[] 
   return result;
 }
 
+/** A sync builds its own-address set once and never changes it: normalise it once, not per message. */
+const ownCache = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
 function normalizeOwn(own: ReadonlySet<string>): ReadonlySet<string> {
+  const cached = ownCache.get(own);
+  if (cached) return cached;
   const result = new Set<string>();
   for (const address of own) {
     const normal = normalizeAddress(address);
-    if (normal !== null) result.add(normal);
+    if (normal !== null) result.add(normal).add(canonicalAddress(normal));
   }
+  ownCache.set(own, result);
   return result;
 }

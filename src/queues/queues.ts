@@ -2,7 +2,7 @@ import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
-export const QUEUE_NAMES = { sync: 'sync', digest: 'digest' } as const;
+export const QUEUE_NAMES = { sync: 'sync', digest: 'digest', command: 'command' } as const;
 
 export const syncJobSchema = z.object({
   accountId: z.uuid(),
@@ -10,8 +10,22 @@ export const syncJobSchema = z.object({
 });
 export type SyncJob = z.infer<typeof syncJobSchema>;
 
-export const digestJobSchema = z.object({ userId: z.uuid() });
+/** A digest to send (name 'digest'), or the sweep that finds due, unsent ones (name 'sweep'). */
+export const digestJobSchema = z.object({ userId: z.uuid() }).or(z.object({ sweep: z.literal(true) }));
 export type DigestJob = z.infer<typeof digestJobSchema>;
+
+/** A message in the user's Sent mail that replies to a digest: applied once by the command worker. */
+export const commandJobSchema = z.object({
+  accountId: z.uuid(),
+  candidate: z.object({
+    providerMessageId: z.string().min(1),
+    internetMessageId: z.string().nullable(),
+    subject: z.string().nullable(),
+    tokenDigestId: z.uuid().nullable(),
+    digestMessageIds: z.array(z.string()),
+  }),
+});
+export type CommandJob = z.infer<typeof commandJobSchema>;
 
 /** Retries with backoff are the default; the sync policy turns hopeless errors into UnrecoverableError. */
 const defaultJobOptions: JobsOptions = {
@@ -25,6 +39,7 @@ export interface Queues {
   readonly prefix: string;
   readonly sync: Queue<SyncJob>;
   readonly digest: Queue<DigestJob>;
+  readonly command: Queue<CommandJob>;
   events(name: keyof typeof QUEUE_NAMES): QueueEvents;
   close(): Promise<void>;
 }
@@ -32,12 +47,18 @@ export interface Queues {
 export function createQueues(connection: Redis, prefix: string): Queues {
   const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, { connection, prefix, defaultJobOptions });
   const digest = new Queue<DigestJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions });
+  const command = new Queue<CommandJob>(QUEUE_NAMES.command, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 } },
+  });
   const events = new Map<string, QueueEvents>();
   const eventConnections: Redis[] = [];
   return {
     prefix,
     sync,
     digest,
+    command,
     events(name) {
       let queueEvents = events.get(name);
       if (!queueEvents) {
@@ -53,7 +74,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
       // BullMQ leaves connections it was given open: the duplicates are ours to close.
       await Promise.all([...events.values()].map((e) => e.close()));
       await Promise.all(eventConnections.map((c) => c.quit().catch(() => c.disconnect())));
-      await Promise.all([sync.close(), digest.close()]);
+      await Promise.all([sync.close(), digest.close(), command.close()]);
     },
   };
 }
@@ -102,4 +123,27 @@ export async function scheduleUserDigest(
     { pattern, tz: user.timeZone },
     { name: 'digest', data: { userId: user.id }, opts: { attempts: 8 } },
   );
+}
+
+/** Every few minutes, any worker looks in the database for digests due and not yet sent. */
+export async function scheduleDigestSweep(queues: Queues, everyMinutes = 10): Promise<void> {
+  await queues.digest.upsertJobScheduler(
+    'digest-sweep',
+    { every: everyMinutes * 60_000 },
+    {
+      name: 'sweep',
+      data: { sweep: true },
+    },
+  );
+}
+
+/** Enqueues one reply for the command worker; the same reply twice is one job. */
+export async function enqueueCommand(queues: Queues, job: CommandJob): Promise<void> {
+  const id = `reply-${job.accountId}-${job.candidate.providerMessageId}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  await queues.command.add('reply', job, { jobId: id });
+}
+
+/** A digest for one user now; while one is waiting or running, asking again adds nothing. */
+export async function enqueueDigest(queues: Queues, userId: string): Promise<void> {
+  await queues.digest.add('digest', { userId }, { deduplication: { id: `digest-${userId}` } });
 }

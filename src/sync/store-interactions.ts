@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../lib/prisma.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
 import { toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
 
@@ -29,6 +30,7 @@ export async function storeInteractions(
       fromName: facts.fromName,
       counterparties: facts.counterparties,
       counterpartyNames: facts.counterpartyNames,
+      counterpartyKeys: facts.counterparties.map(canonicalAddress),
       recipientCount: facts.recipientCount,
       addressedToUser: facts.addressedToUser,
       subject: meta.subject,

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/config.ts';
 import { listContacts } from '../../src/contacts/list-contacts.ts';
-import { digestPeriod } from '../../src/digest/period.ts';
+import { lastDueAt } from '../../src/digest/schedule.ts';
 import { selectDigestContent, selectOptions } from '../../src/digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { createContext } from '../../src/lib/context.ts';
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       ctx.prisma,
       user,
       now,
-      digestPeriod(now, user.timeZone),
+      lastDueAt(user, now).period,
       selectOptions(config),
     );
     say();
@@ -120,7 +120,8 @@ async function main(): Promise<void> {
       say(`Digest: ${outcome.status}`);
     }
     say();
-    say(`Explore it: DATABASE_URL=${databaseUrl} TOUCHBASE_SECRET=... touchbase contacts`);
+    say(`Explore it: export DATABASE_URL=${databaseUrl} TOUCHBASE_SECRET=$(npx touchbase secret)`);
+    say('            npx touchbase contacts; npx touchbase contacts why "May"; npx touchbase digest preview');
   } finally {
     await workers.close(5_000);
     const queues = ctx.queues();

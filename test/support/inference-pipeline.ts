@@ -3,8 +3,9 @@ import {
   type ContactAggregate,
   type ContactInteraction,
 } from '../../src/contacts/aggregate-contact.ts';
+import { collectThreads } from '../../src/contacts/collect-threads.ts';
 import { type ContactStatus, contactStatus } from '../../src/contacts/contact-status.ts';
-import { type FollowUp, findFollowUps, type ThreadMessage } from '../../src/contacts/find-follow-ups.ts';
+import { type FollowUp, findFollowUps } from '../../src/contacts/find-follow-ups.ts';
 import { groupInteractions, type StoredInteraction } from '../../src/contacts/group-interactions.ts';
 import { DAY_MS } from '../../src/lib/clock.ts';
 import { canonicalAddress } from '../../src/mail/canonical-address.ts';
@@ -83,6 +84,7 @@ export function toStoredRows(messages: readonly MessageMeta[], own: ReadonlySet<
       internetMessageId: meta.internetMessageId,
       counterparties: facts.counterparties,
       counterpartyNames: facts.counterpartyNames,
+      counterpartyKeys: facts.counterparties.map(canonicalAddress),
       fromAddress: facts.fromAddress,
       addressedToUser: facts.addressedToUser,
     });
@@ -102,18 +104,18 @@ export interface People {
  */
 export function groupPeople(rows: readonly PipelineRow[], own: ReadonlySet<string>): People {
   const ownLower = lowerCased(own);
-  const groups = new Map<string, Set<string>>();
+  const keys = new Map<string, Set<string>>();
   for (const row of rows) {
     if (row.automatedReason !== null && row.automatedReason !== 'bounce') continue;
     for (const address of row.counterparties) {
-      if (ownLower.has(address)) continue;
+      if (ownLower.has(address) || ownLower.has(canonicalAddress(address))) continue;
       const key = canonicalAddress(address);
-      const set = groups.get(key);
-      if (set) set.add(address);
-      else groups.set(key, new Set([address]));
+      keys.set(key, new Set([key]));
     }
   }
-  return { groups, byPerson: groupInteractions(rows, groups) };
+  // As the store: people are canonical keys; their addresses are the variants seen in mail.
+  const grouped = groupInteractions(rows, keys);
+  return { groups: grouped.addresses, byPerson: grouped.byPerson };
 }
 
 /** aggregateContact per person; a person is a contact iff the aggregate says so. */
@@ -167,29 +169,28 @@ export function followUpsOf(
   for (const contact of contacts.values())
     for (const address of contact.addresses) contactAddresses.add(address);
 
+  // As the store: threads active in the window, read whole, copies of one message joined.
   const since = now.getTime() - o.maxAgeDays * DAY_MS;
-  // The store reads `orderBy: at asc`; Array.prototype.sort is stable, like a scan of equal keys.
-  const recent = rows.filter((row) => row.threadId !== null && row.at.getTime() >= since);
-  recent.sort((a, b) => a.at.getTime() - b.at.getTime());
-  const threads = new Map<string, ThreadMessage[]>();
-  for (const row of recent) {
-    const threadId = row.threadId as string;
-    const message: ThreadMessage = {
-      threadId,
-      at: row.at,
-      direction: row.direction,
-      fromAddress: row.fromAddress,
-      counterparties: [...row.counterparties],
-      subject: row.subject,
-      automatedReason: row.automatedReason,
-      recipientCount: row.recipientCount,
-      addressedToUser: row.addressedToUser,
-    };
-    const list = threads.get(threadId);
-    if (list) list.push(message);
-    else threads.set(threadId, [message]);
-  }
-  return findFollowUps([...threads.values()], (address) => contactAddresses.has(address), now, o);
+  const active = new Set(
+    rows.filter((row) => row.threadId !== null && row.at.getTime() >= since).map((r) => r.threadId),
+  );
+  const threads = collectThreads(
+    rows
+      .filter((row) => row.threadId !== null && active.has(row.threadId))
+      .map((row) => ({
+        threadId: row.threadId as string,
+        internetMessageId: row.internetMessageId,
+        at: row.at,
+        direction: row.direction,
+        fromAddress: row.fromAddress,
+        counterparties: [...row.counterparties],
+        subject: row.subject,
+        automatedReason: row.automatedReason,
+        recipientCount: row.recipientCount,
+        addressedToUser: row.addressedToUser,
+      })),
+  );
+  return findFollowUps(threads, (address) => contactAddresses.has(address), now, o);
 }
 
 export const DEFAULT_OPTIONS: Required<PipelineOptions> = {

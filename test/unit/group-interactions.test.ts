@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupInteractions, type StoredInteraction } from '../../src/contacts/group-interactions.ts';
+import { canonicalAddress } from '../../src/mail/canonical-address.ts';
 
 const at = (day: number) => new Date(Date.UTC(2026, 0, day));
 const row = (id: number, day: number, counterparties: string[], messageId: string | null = `<m${id}@x>`) =>
@@ -15,10 +16,12 @@ const row = (id: number, day: number, counterparties: string[], messageId: strin
     internetMessageId: messageId,
     counterparties,
     counterpartyNames: counterparties.map((c) => c.split('@')[0] ?? ''),
+    counterpartyKeys: counterparties.map(canonicalAddress),
   }) satisfies StoredInteraction;
 
+// People as the canonical keys of their mailboxes: Ann has a work address and a Gmail.
 const groups = new Map([
-  ['ann', new Set(['ann@example.com', 'ann.b@gmail.com', 'annb@gmail.com'])],
+  ['ann', new Set(['ann@example.com', 'annb@gmail.com'])],
   ['bob', new Set(['bob@example.com'])],
 ]);
 
@@ -28,8 +31,8 @@ describe('groupInteractions', () => {
       [row(1, 1, ['ann@example.com']), row(2, 2, ['annb@gmail.com']), row(3, 3, ['bob@example.com'])],
       groups,
     );
-    expect(result.get('ann')?.map((r) => r.subject)).toEqual(['s1', 's2']);
-    expect(result.get('bob')?.map((r) => r.subject)).toEqual(['s3']);
+    expect(result.byPerson.get('ann')?.map((r) => r.subject)).toEqual(['s1', 's2']);
+    expect(result.byPerson.get('bob')?.map((r) => r.subject)).toEqual(['s3']);
   });
 
   it('counts a message once per person, however many of their addresses it names', () => {
@@ -37,16 +40,28 @@ describe('groupInteractions', () => {
       [row(1, 1, ['ann@example.com', 'ann.b@gmail.com', 'bob@example.com'])],
       groups,
     );
-    expect(result.get('ann')).toHaveLength(1);
-    expect(result.get('bob')).toHaveLength(1);
+    expect(result.byPerson.get('ann')).toHaveLength(1);
+    expect(result.byPerson.get('bob')).toHaveLength(1);
   });
 
   it('counts one Message-ID once, whichever copy arrived first', () => {
     const copies = [row(1, 1, ['ann@example.com'], '<same@x>'), row(2, 1, ['ann@example.com'], '<same@x>')];
-    const forward = groupInteractions(copies, groups).get('ann');
-    const backward = groupInteractions([...copies].reverse(), groups).get('ann');
+    const forward = groupInteractions(copies, groups).byPerson.get('ann');
+    const backward = groupInteractions([...copies].reverse(), groups).byPerson.get('ann');
     expect(forward).toHaveLength(1);
     expect(backward).toEqual(forward);
+  });
+
+  it('finds every variant of a mailbox, as it appeared in mail', () => {
+    const result = groupInteractions(
+      [row(1, 1, ['Ann.B+x@googlemail.com'.toLowerCase()]), row(2, 2, ['annb@gmail.com'])],
+      groups,
+    );
+    expect([...(result.addresses.get('ann') ?? [])].sort()).toEqual([
+      'ann.b+x@googlemail.com',
+      'annb@gmail.com',
+    ]);
+    expect(result.byPerson.get('ann')).toHaveLength(2);
   });
 
   it('keeps messages without a Message-ID apart', () => {
@@ -54,7 +69,7 @@ describe('groupInteractions', () => {
       [row(1, 1, ['bob@example.com'], null), row(2, 1, ['bob@example.com'], null)],
       groups,
     );
-    expect(result.get('bob')).toHaveLength(2);
+    expect(result.byPerson.get('bob')).toHaveLength(2);
   });
 
   it('does not depend on the order rows arrive in (property)', () => {
@@ -67,10 +82,10 @@ describe('groupInteractions', () => {
     ];
     const sortKey = (list: { subject: string | null }[] | undefined) =>
       (list ?? []).map((r) => r.subject).sort();
-    const expected = groupInteractions(rows, groups);
+    const expected = groupInteractions(rows, groups).byPerson;
     fc.assert(
       fc.property(fc.shuffledSubarray(rows, { minLength: rows.length }), (shuffled) => {
-        const result = groupInteractions(shuffled, groups);
+        const result = groupInteractions(shuffled, groups).byPerson;
         for (const key of groups.keys()) expect(sortKey(result.get(key))).toEqual(sortKey(expected.get(key)));
       }),
     );
