@@ -9,6 +9,8 @@ const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
  * Expects an address already normalised by normalizeAddress (lower-case, punycode domain).
  */
 export function canonicalAddress(address: string): string {
+  // The common case, cheaply: most addresses are not at Gmail.
+  if (!address.endsWith('mail.com')) return address;
   const at = address.lastIndexOf('@');
   if (at <= 0) return address;
   const domain = address.slice(at + 1);

@@ -13,6 +13,18 @@
  * people, and `info-desk-lead@` is a role-ish person, not a machine.
  */
 export function machineSenderReason(address: string): 'bounce' | 'no-reply' | null {
+  // Mailboxes repeat endlessly across a mailbox's messages: judge each address once.
+  const cached = judged.get(address);
+  if (cached !== undefined) return cached;
+  const reason = judge(address);
+  if (judged.size >= 50_000) judged.clear();
+  judged.set(address, reason);
+  return reason;
+}
+
+const judged = new Map<string, 'bounce' | 'no-reply' | null>();
+
+function judge(address: string): 'bounce' | 'no-reply' | null {
   const local = localPart(address);
   if (local === null) return null;
   if (BOUNCE_LOCAL_PARTS.has(local.split('+')[0] ?? '')) return 'bounce';

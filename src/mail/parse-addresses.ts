@@ -57,7 +57,7 @@ function parseEntry(entry: string): ParsedAddress[] {
   let hit = entryCache.get(entry);
   if (hit === undefined) {
     hit = parseEntryUncached(entry);
-    if (entryCache.size >= 50_000) entryCache.clear();
+    if (entryCache.size >= 200_000) entryCache.clear();
     entryCache.set(entry, hit);
   }
   return hit;
