@@ -1,12 +1,20 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createTokenStore } from '../src/accounts/account-store.ts';
+import { createCommandSigner } from '../src/commands/command-token.ts';
+import { findDigestReplies } from '../src/commands/find-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
 import { createAccessTokenSource } from '../src/oauth/token-manager.ts';
 import { providerDefinition } from '../src/providers/create-provider.ts';
-import { QUEUE_NAMES, type SyncJob, syncJobSchema, unscheduleAccountSync } from '../src/queues/queues.ts';
+import {
+  enqueueCommand,
+  QUEUE_NAMES,
+  type SyncJob,
+  syncJobSchema,
+  unscheduleAccountSync,
+} from '../src/queues/queues.ts';
 import { type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
@@ -36,6 +44,8 @@ export function createSyncWorker(
     { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency },
   );
 
+  const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
+
   async function runSync(jobId: string | undefined, accountId: string): Promise<SyncResult> {
     const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
     const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
@@ -58,6 +68,11 @@ export function createSyncWorker(
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+          onMessages: async (messages) => {
+            for (const candidate of findDigestReplies(messages, signer)) {
+              await enqueueCommand(ctx.queues(), { accountId, candidate });
+            }
+          },
         },
         accountId,
       );

@@ -15,6 +15,11 @@ export interface SyncDeps {
   clock: Clock;
   backfillDays: number;
   groupSizeLimit: number;
+  /**
+   * Told of every page's messages before its progress is saved, so replies to a digest found in
+   * the user's Sent mail become command jobs (a crash re-finds them; commands apply once).
+   */
+  onMessages?: (messages: MessageMeta[]) => Promise<void>;
 }
 
 export interface SyncResult {
@@ -54,6 +59,7 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       groupSizeLimit: deps.groupSizeLimit,
       own,
     });
+    if (messages.length > 0) await deps.onMessages?.(messages);
     result.fetched += messages.length;
     result.stored += stored.inserted;
     result.contactsTouched += touched;

@@ -10,6 +10,7 @@ import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
 import { createAccessTokenSource } from '../../src/oauth/token-manager.ts';
 import { providerDefinition } from '../../src/providers/create-provider.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
 import { syncAccount } from '../../src/sync/sync-account.ts';
 import { type FakeGmail, type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { actLikeBrowser } from './act-like-browser.ts';
@@ -92,7 +93,11 @@ export async function connectFake(ctx: AppContext) {
 }
 
 /** One sync run of the account, in this process, as the sync worker would run it. */
-export async function syncOnce(ctx: AppContext, accountId: string) {
+export async function syncOnce(
+  ctx: AppContext,
+  accountId: string,
+  onMessages?: (messages: MessageMeta[]) => Promise<void>,
+) {
   const definition = providerDefinition('gmail', ctx.config);
   const tokens = createAccessTokenSource(
     accountId,
@@ -107,6 +112,7 @@ export async function syncOnce(ctx: AppContext, accountId: string) {
       clock: ctx.clock,
       backfillDays: ctx.config.BACKFILL_DAYS,
       groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+      ...(onMessages ? { onMessages } : {}),
     },
     accountId,
   );
