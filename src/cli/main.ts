@@ -3,6 +3,7 @@ import { registerAccountCommands } from './account-commands.ts';
 import { registerContactCommands } from './contact-commands.ts';
 import { registerDigestCommands } from './digest-commands.ts';
 import { registerProcessCommands } from './process-commands.ts';
+import { registerUserCommands } from './user-commands.ts';
 
 /** `touchbase`: thin wrappers over the use cases. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -13,6 +14,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerAccountCommands(program);
   registerContactCommands(program);
   registerDigestCommands(program);
+  registerUserCommands(program);
   registerProcessCommands(program);
   await program.parseAsync([...argv]);
 }
