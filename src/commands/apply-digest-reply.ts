@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import { effectiveCadenceDays } from '../contacts/contact-status.ts';
 import { describeCadence } from '../contacts/parse-cadence.ts';
-import { type DigestTransport, sendDigest } from '../digest/send-digest.ts';
+import { digestTransport } from '../digest/digest-transport.ts';
+import { sendDigest } from '../digest/send-digest.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Prisma, type PrismaClient } from '../lib/prisma.ts';
@@ -102,10 +103,7 @@ export async function applyDigestReply(
 
   const host = new URL(deps.config.PUBLIC_URL).hostname || 'touchbase.local';
   const messageId = `<reply.${reply.id}@${host}>`;
-  const transport: DigestTransport = deps.config.SMTP_URL
-    ? { kind: 'smtp', url: deps.config.SMTP_URL }
-    : { kind: 'outbox', dir: deps.config.OUTBOX_DIR };
-  await sendDigest(transport, {
+  await sendDigest(digestTransport(deps.config), {
     from: deps.config.DIGEST_FROM,
     to: user.email,
     replyTo: user.email,

@@ -53,9 +53,20 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('touchbase'),
+  // DKIM signing of digests: all three, or none.
+  DKIM_DOMAIN: z.string().optional(),
+  DKIM_SELECTOR: z.string().optional(),
+  // The PEM private key; "\n" escapes are read as newlines, so it fits on one line of a .env.
+  DKIM_PRIVATE_KEY: z
+    .string()
+    .optional()
+    .transform((key) => key?.replaceAll('\\n', '\n')),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
+
+const dkimSet = (env: Record<string, string | undefined>) =>
+  ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].filter((key) => env[key]);
 
 /** How to fix each setting, said in the start-up error next to the variable's name. */
 const fixes: Partial<Record<keyof Config, string>> = {
@@ -78,6 +89,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new AppError('CONFIG_INVALID', `touchbase cannot start: bad settings\n${lines.join('\n')}`, {
       retryable: false,
     });
+  }
+  const dkim = dkimSet(env);
+  if (dkim.length > 0 && dkim.length < 3) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `touchbase cannot start: bad settings\n  DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together (only ${dkim.join(', ')} set) — set all three to sign digests, or none`,
+    );
+  }
+  if (result.data.DKIM_PRIVATE_KEY && !result.data.DKIM_PRIVATE_KEY.includes('PRIVATE KEY')) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'touchbase cannot start: bad settings\n  DKIM_PRIVATE_KEY must be a PEM private key (-----BEGIN PRIVATE KEY----- ...), newlines as \\n',
+    );
   }
   return Object.freeze(result.data);
 }

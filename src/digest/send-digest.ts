@@ -4,7 +4,16 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { RenderedDigest } from './types.ts';
 
-export type DigestTransport = { kind: 'smtp'; url: string } | { kind: 'outbox'; dir: string };
+/** DKIM signing (RFC 6376) with the sending domain's key, so receivers can trust the From. */
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export type DigestTransport =
+  | { kind: 'smtp'; url: string; dkim?: DkimSettings }
+  | { kind: 'outbox'; dir: string; dkim?: DkimSettings };
 
 export interface OutgoingDigest {
   from: string;
@@ -56,8 +65,8 @@ export function createDigestTransporter(
   opts: { pool?: boolean } = {},
 ): DigestSender {
   return transport.kind === 'outbox'
-    ? outboxSender(transport.dir)
-    : smtpSender(transport.url, opts.pool ?? true);
+    ? outboxSender(transport.dir, transport.dkim)
+    : smtpSender(transport.url, opts.pool ?? true, transport.dkim);
 }
 
 // Short enough that a dead server fails a job within a minute, not nodemailer's two minutes.
@@ -68,9 +77,9 @@ interface MailSender {
   close(): void;
 }
 
-function smtpSender(url: string, pool: boolean): DigestSender {
+function smtpSender(url: string, pool: boolean, dkim: DkimSettings | undefined): DigestSender {
   assertSmtpUrl(url);
-  const transporter = openSmtp(url, pool);
+  const transporter = openSmtp(url, pool, dkim);
   return {
     async send(mail) {
       const options = toMailOptions(mail);
@@ -85,8 +94,9 @@ function smtpSender(url: string, pool: boolean): DigestSender {
   };
 }
 
-function openSmtp(url: string, pool: boolean): MailSender {
-  const options = { url, ...SMTP_TIMEOUTS };
+function openSmtp(url: string, pool: boolean, dkim: DkimSettings | undefined): MailSender {
+  // Not `{ url }`: nodemailer then drops every other option (timeouts, pool, DKIM) silently.
+  const options = { ...smtpOptions(url), ...SMTP_TIMEOUTS, ...(dkim ? { dkim } : {}) };
   if (pool) {
     const pooled = nodemailer.createTransport({ ...options, pool: true });
     return { sendMail: (mail) => pooled.sendMail(mail), close: () => pooled.close() };
@@ -95,12 +105,13 @@ function openSmtp(url: string, pool: boolean): MailSender {
   return { sendMail: (mail) => single.sendMail(mail), close: () => single.close() };
 }
 
-function outboxSender(dir: string): DigestSender {
+function outboxSender(dir: string, dkim: DkimSettings | undefined): DigestSender {
   // CRLF line ends: an .eml file is the message exactly as it would go over SMTP.
   const transporter = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
     newline: 'windows',
+    ...(dkim ? { dkim } : {}),
   });
   return {
     async send(mail) {
@@ -251,4 +262,24 @@ async function writeAtomically(file: string, data: string | Buffer): Promise<voi
   const tmp = `${file}.${randomUUID()}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);
+}
+
+/** SMTP_URL as nodemailer options: smtp(s)://user:pass@host:port?requireTLS=true&tls.rejectUnauthorized=false */
+function smtpOptions(url: string) {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'smtps:';
+  const flag = (name: string) => parsed.searchParams.get(name) === 'true';
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
+    secure,
+    ...(parsed.username
+      ? { auth: { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } }
+      : {}),
+    ...(flag('requireTLS') ? { requireTLS: true } : {}),
+    ...(flag('ignoreTLS') ? { ignoreTLS: true } : {}),
+    ...(parsed.searchParams.get('tls.rejectUnauthorized') === 'false'
+      ? { tls: { rejectUnauthorized: false } }
+      : {}),
+  };
 }

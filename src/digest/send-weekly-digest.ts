@@ -1,12 +1,14 @@
 import { createCommandSigner } from '../commands/command-token.ts';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../lib/clock.ts';
+import { createLinkSigner } from '../lib/link-signer.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
 import { renderDigest } from './render-digest.ts';
 import { lastDueAt } from './schedule.ts';
 import { selectDigestContent, selectOptions } from './select-digest-items.ts';
-import { DigestSendError, type DigestTransport, sendDigest } from './send-digest.ts';
+import { digestTransport } from './digest-transport.ts';
+import { DigestSendError, sendDigest } from './send-digest.ts';
 
 export interface DigestDeps {
   prisma: PrismaClient;
@@ -55,10 +57,8 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
       // One-click commands name this digest with a signed token: they work as new messages too.
       commandTag: createCommandSigner(config.TOUCHBASE_SECRET).tag(claim.id),
     });
-    const transport: DigestTransport = config.SMTP_URL
-      ? { kind: 'smtp', url: config.SMTP_URL }
-      : { kind: 'outbox', dir: config.OUTBOX_DIR };
-    const sent = await sendDigest(transport, {
+    const unsubscribe = `${config.PUBLIC_URL}/unsubscribe?u=${createLinkSigner(config.TOUCHBASE_SECRET).sign('unsubscribe', userId)}`;
+    const sent = await sendDigest(digestTransport(config), {
       from: config.DIGEST_FROM,
       to: user.email,
       // Replies land in the user's own mailbox, where sync already looks for commands.
@@ -66,6 +66,11 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
       messageId,
       rendered,
       date: now,
+      // One-click unsubscribe (RFC 8058): a POST to this URL pauses the digest, no login needed.
+      headers: {
+        'List-Unsubscribe': `<${unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
     });
     await prisma.digest.update({
       where: { id: claim.id },
