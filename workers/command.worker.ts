@@ -1,10 +1,8 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createTokenStore } from '../src/accounts/account-store.ts';
+import { providerForAccount } from '../src/accounts/account-provider.ts';
 import { applyDigestReply, type ReplyOutcome } from '../src/commands/apply-digest-reply.ts';
 import type { AppContext } from '../src/lib/context.ts';
-import { createAccessTokenSource } from '../src/oauth/token-manager.ts';
-import { providerDefinition } from '../src/providers/create-provider.ts';
 import { type CommandJob, commandJobSchema, QUEUE_NAMES } from '../src/queues/queues.ts';
 import { logFailures } from './log-failures.ts';
 
@@ -15,13 +13,7 @@ export function createCommandWorker(ctx: AppContext, connection: Redis): Worker<
     async (job) => {
       const { accountId, candidate } = commandJobSchema.parse(job.data);
       const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
-      const definition = providerDefinition(account.provider, ctx.config);
-      const tokens = createAccessTokenSource(
-        accountId,
-        definition.oauth,
-        createTokenStore(ctx.prisma, ctx.cipher),
-      );
-      const provider = definition.create(tokens);
+      const provider = providerForAccount(ctx, account);
       return applyDigestReply(
         {
           prisma: ctx.prisma,

@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { mailboxFinder } from '../src/accounts/account-provider.ts';
 import { DigestSendError } from '../src/digest/send-digest.ts';
 import { type DigestOutcome, sendWeeklyDigest } from '../src/digest/send-weekly-digest.ts';
 import { findDueDigests } from '../src/digest/sweep-due-digests.ts';

@@ -1,13 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createTokenStore } from '../src/accounts/account-store.ts';
+import { providerForAccount } from '../src/accounts/account-provider.ts';
 import { createCommandSigner } from '../src/commands/command-token.ts';
 import { findDigestReplies } from '../src/commands/find-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
-import { createAccessTokenSource } from '../src/oauth/token-manager.ts';
-import { providerDefinition } from '../src/providers/create-provider.ts';
 import {
   enqueueCommand,
   QUEUE_NAMES,
@@ -53,17 +51,12 @@ export function createSyncWorker(
       await unscheduleAccountSync(ctx.queues(), accountId);
       throw new UnrecoverableError('the account no longer exists');
     }
-    const definition = providerDefinition(account.provider, ctx.config);
-    const tokens = createAccessTokenSource(
-      accountId,
-      definition.oauth,
-      createTokenStore(ctx.prisma, ctx.cipher),
-    );
+    const provider = providerForAccount(ctx, account);
     try {
       const result = await syncAccount(
         {
           prisma: ctx.prisma,
-          provider: definition.create(tokens),
+          provider,
           log,
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { mailboxFinder } from '../accounts/account-provider.ts';
 import { resolveUser } from '../accounts/account-store.ts';
 import { renderDigest } from '../digest/render-digest.ts';
 import { lastDueAt } from '../digest/schedule.ts';
@@ -42,7 +43,7 @@ export function registerDigestCommands(program: Command): void {
     .action(async (opts: { user?: string }) => {
       await withContext(async (ctx) => {
         const user = await resolveUser(ctx.prisma, opts.user);
-        const outcome = await sendWeeklyDigest(ctx, user.id);
+        const outcome = await sendWeeklyDigest({ ...ctx, findDelivered: mailboxFinder(ctx) }, user.id);
         const where = 'location' in outcome && outcome.location ? ` (${outcome.location})` : '';
         const said = {
           sent: `Digest ${outcome.period} sent to ${user.email}${where}`,

@@ -4,10 +4,10 @@ import type { Clock } from '../lib/clock.ts';
 import { createLinkSigner } from '../lib/link-signer.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import { digestTransport } from './digest-transport.ts';
 import { renderDigest } from './render-digest.ts';
 import { lastDueAt } from './schedule.ts';
 import { selectDigestContent, selectOptions } from './select-digest-items.ts';
-import { digestTransport } from './digest-transport.ts';
 import { DigestSendError, sendDigest } from './send-digest.ts';
 
 export interface DigestDeps {
@@ -15,6 +15,11 @@ export interface DigestDeps {
   config: Config;
   clock: Clock;
   log: Logger;
+  /**
+   * Looks in the user's own mailbox for a Message-ID: after a crash between the mail server
+   * accepting a digest and the record saying so, the digest may already be there.
+   */
+  findDelivered?: (userId: string, messageId: string) => Promise<boolean>;
 }
 
 export type DigestOutcome =
@@ -43,6 +48,12 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
 
   const claim = await claimPeriod(prisma, userId, period, messageId, now);
   if (claim.status !== 'claimed') return claim;
+  // Taking over a claim that died mid-send: it may have reached the user. Their mailbox knows.
+  if (claim.uncertain && (await deps.findDelivered?.(userId, messageId))) {
+    await prisma.digest.update({ where: { id: claim.id }, data: { status: DigestStatus.SENT, sentAt: now } });
+    log.info({ event: 'digest.found-delivered', userId, period }, 'digest was delivered before a crash');
+    return { status: 'already-sent', period, messageId, location: null };
+  }
 
   try {
     const content = await selectDigestContent(prisma, user, now, period, selectOptions(config));
@@ -103,7 +114,7 @@ export function digestMessageId(userId: string, period: string, publicUrl: strin
 }
 
 type Claim =
-  | { status: 'claimed'; id: string }
+  | { status: 'claimed'; id: string; uncertain: boolean }
   | { status: 'already-sent'; period: string; messageId: string; location: string | null }
   | { status: 'in-progress'; period: string };
 
@@ -115,8 +126,11 @@ async function claimPeriod(
   now: Date,
 ): Promise<Claim> {
   try {
-    const row = await prisma.digest.create({ data: { userId, period, messageId, items: [] } });
-    return { status: 'claimed', id: row.id };
+    // The lease runs on the service's clock (updatedAt set from it), not the database's.
+    const row = await prisma.digest.create({
+      data: { userId, period, messageId, items: [], updatedAt: now },
+    });
+    return { status: 'claimed', id: row.id, uncertain: false };
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
   }
@@ -133,5 +147,8 @@ async function claimPeriod(
     where: { id: existing.id, updatedAt: existing.updatedAt },
     data: { updatedAt: now },
   });
-  return taken.count === 1 ? { status: 'claimed', id: existing.id } : { status: 'in-progress', period };
+  // A stale PENDING claim is a send that may have happened; a FAILED or EMPTY one is not.
+  return taken.count === 1
+    ? { status: 'claimed', id: existing.id, uncertain: !settled }
+    : { status: 'in-progress', period };
 }

@@ -78,4 +78,6 @@ export interface MailProvider {
   changes(cursor: SyncCursor): Promise<ChangesPage>;
   /** The one body touchbase ever reads: a reply to its own digest. */
   fetchReplyText(providerId: string): Promise<string>;
+  /** Whether a message with this Message-ID is in the mailbox: did a digest arrive after all? */
+  hasMessageId(internetMessageId: string): Promise<boolean>;
 }

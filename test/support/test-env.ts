@@ -1,15 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTokenStore } from '../../src/accounts/account-store.ts';
+import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { type Config, parseConfig } from '../../src/config/config.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
-import { createAccessTokenSource } from '../../src/oauth/token-manager.ts';
-import { providerDefinition } from '../../src/providers/create-provider.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import { syncAccount } from '../../src/sync/sync-account.ts';
 import { type FakeGmail, type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
@@ -98,16 +96,10 @@ export async function syncOnce(
   accountId: string,
   onMessages?: (messages: MessageMeta[]) => Promise<void>,
 ) {
-  const definition = providerDefinition('gmail', ctx.config);
-  const tokens = createAccessTokenSource(
-    accountId,
-    definition.oauth,
-    createTokenStore(ctx.prisma, ctx.cipher),
-  );
   return syncAccount(
     {
       prisma: ctx.prisma,
-      provider: definition.create(tokens),
+      provider: providerForAccount(ctx, { id: accountId, provider: 'gmail' }),
       log: ctx.log,
       clock: ctx.clock,
       backfillDays: ctx.config.BACKFILL_DAYS,

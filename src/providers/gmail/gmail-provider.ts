@@ -170,6 +170,13 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       return { messages, deletedIds: [...deleted], cursor: nextCursor, more: Boolean(next) };
     },
 
+    async hasMessageId(internetMessageId) {
+      const res = await call('messages.list', () =>
+        gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${internetMessageId}`, maxResults: 1 }),
+      );
+      return (res.data.messages ?? []).length > 0;
+    },
+
     async fetchReplyText(providerId) {
       const res = await call('messages.get', () =>
         gmail.users.messages.get({ userId: 'me', id: providerId, format: 'full' }),

@@ -1,0 +1,33 @@
+import type { AppContext } from '../lib/context.ts';
+import { AccountStatus, type MailAccount } from '../lib/prisma.ts';
+import { createAccessTokenSource } from '../oauth/token-manager.ts';
+import { providerDefinition } from '../providers/create-provider.ts';
+import type { MailProvider } from '../providers/types.ts';
+import { createTokenStore } from './account-store.ts';
+
+/** The provider client for one connected account, with its tokens refreshed as needed. */
+export function providerForAccount(
+  ctx: AppContext,
+  account: Pick<MailAccount, 'id' | 'provider'>,
+): MailProvider {
+  const definition = providerDefinition(account.provider, ctx.config);
+  const tokens = createAccessTokenSource(
+    account.id,
+    definition.oauth,
+    createTokenStore(ctx.prisma, ctx.cipher),
+  );
+  return definition.create(tokens);
+}
+
+/** Whether any of the user's working mailboxes holds a message with this Message-ID. */
+export function mailboxFinder(ctx: AppContext): (userId: string, messageId: string) => Promise<boolean> {
+  return async (userId, messageId) => {
+    const accounts = await ctx.prisma.mailAccount.findMany({
+      where: { userId, status: AccountStatus.ACTIVE },
+    });
+    for (const account of accounts) {
+      if (await providerForAccount(ctx, account).hasMessageId(messageId)) return true;
+    }
+    return false;
+  };
+}
