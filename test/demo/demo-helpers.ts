@@ -1,5 +1,7 @@
 import type { DigestItem } from '../../src/digest/types.ts';
 import type { AppContext } from '../../src/lib/context.ts';
+import type { FakeGmailMessage } from '../fakes/gmail/fake-gmail.ts';
+import { SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 
 /** Waits until the account's first sync (backfill + catch-up) has finished, or failed. */
 export async function waitForSync(
@@ -36,4 +38,41 @@ export function describeItem(item: DigestItem, now: Date): string {
         item.cadenceDays ? `, usually every ${item.cadenceDays} days` : ''
       }`;
   }
+}
+
+/** The user answers the digest from their own mailbox: a SENT message replying to it. */
+export async function replyToDigest(
+  fake: { addMessage(message: FakeGmailMessage): void },
+  digestMessageId: string,
+  body: string,
+  now: Date,
+): Promise<void> {
+  fake.addMessage({
+    id: 'demo-reply',
+    threadId: 'demo-reply',
+    labelIds: ['SENT'],
+    internalDate: now.getTime() + 60_000,
+    headers: [
+      { name: 'From', value: `${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>` },
+      { name: 'To', value: SAMPLE_OWNER.email },
+      { name: 'Subject', value: 'Re: your touchbase digest' },
+      { name: 'Message-ID', value: '<demo-reply@mail.example.com>' },
+      { name: 'In-Reply-To', value: digestMessageId },
+      { name: 'References', value: digestMessageId },
+    ],
+    body: `${body}\n\nOn Mon, 23 Nov 2026 at 08:00, touchbase <digest@touchbase.localhost> wrote:\n> 1. ...`,
+  });
+}
+
+/** Waits until the command worker applied the reply and sent its confirmation. */
+export async function waitForReply(ctx: AppContext, accountId: string, timeoutMs: number) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const reply = await ctx.prisma.digestReply.findFirst({ where: { accountId } });
+    if (reply?.confirmationMessageId) {
+      return { ...reply, confirmationFile: reply.confirmationMessageId.slice(1, -1) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the reply was not applied within ${timeoutMs / 1000} s`);
 }

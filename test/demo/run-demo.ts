@@ -19,11 +19,12 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { applyMigrations } from '../../src/lib/migrations.ts';
 import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
+import { enqueueSync } from '../../src/queues/queues.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
-import { describeItem, waitForSync } from './demo-helpers.ts';
+import { describeItem, replyToDigest, waitForReply, waitForSync } from './demo-helpers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,6 +119,18 @@ async function main(): Promise<void> {
       say(`          and to ${resolve(outcome.location.replace(/\.eml$/, '.html'))} (open it in a browser)`);
     } else {
       say(`Digest: ${outcome.status}`);
+    }
+    if (outcome.status === 'sent') {
+      const command = 'snooze 1 3w, done 2';
+      say();
+      say(`You reply to the digest from your mailbox: "${command}"`);
+      await replyToDigest(fake, outcome.messageId, command, now);
+      await enqueueSync(ctx.queues(), account.id, 'manual');
+      const reply = await waitForReply(ctx, account.id, 60_000);
+      say('touchbase finds the reply in your Sent mail, applies it and answers in the thread:');
+      for (const line of reply.applied) say(`  ${line}`);
+      for (const text of reply.notUnderstood) say(`  not understood: "${text}"`);
+      say(`Confirmation written to ${resolve(args.outbox, `${reply.confirmationFile}.eml`)}`);
     }
     say();
     say(`Explore it: export DATABASE_URL=${databaseUrl} TOUCHBASE_SECRET=$(npx touchbase secret)`);

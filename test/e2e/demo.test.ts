@@ -49,6 +49,12 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/Connected alex\.rivera@example\.com/);
     expect(result.stdout).toMatch(/You owe a reply:/);
     expect(result.stdout).toMatch(/Lapsing:/);
+    // The demo answers its digest; the reply is applied and confirmed in the thread.
+    expect(result.stdout).toMatch(/1\. Snoozed .* until/);
+    expect(result.stdout).toMatch(/2\. Done: the thread with/);
+    expect(result.stdout).not.toMatch(/not understood/);
+    const confirmation = result.stdout.match(/Confirmation written to (\S+\.eml)/)?.[1];
+    await access(confirmation as string);
     const eml = result.stdout.match(/Digest written to (\S+\.eml)/)?.[1];
     expect(eml).toBeDefined();
     await access(eml as string);
