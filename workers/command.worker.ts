@@ -20,7 +20,7 @@ export function createCommandWorker(ctx: AppContext, connection: Redis): Worker<
           config: ctx.config,
           now: ctx.clock.now(),
           log: ctx.log.child({ queue: QUEUE_NAMES.command, jobId: job.id, accountId }),
-          fetchBody: (id) => provider.fetchReplyText(id),
+          fetchBody: provider.canReadBodies ? (id) => provider.fetchReplyText(id) : null,
         },
         accountId,
         candidate,

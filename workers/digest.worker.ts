@@ -23,7 +23,13 @@ export function createDigestWorker(ctx: AppContext, connection: Redis): Worker<D
       const log = ctx.log.child({ queue: QUEUE_NAMES.digest, jobId: job.id, userId: data.userId });
       try {
         return await sendWeeklyDigest(
-          { prisma: ctx.prisma, config: ctx.config, clock: ctx.clock, log },
+          {
+            prisma: ctx.prisma,
+            config: ctx.config,
+            clock: ctx.clock,
+            log,
+            findDelivered: mailboxFinder(ctx),
+          },
           data.userId,
         );
       } catch (error) {

@@ -8,7 +8,7 @@ import { createTokenStore } from './account-store.ts';
 /** The provider client for one connected account, with its tokens refreshed as needed. */
 export function providerForAccount(
   ctx: AppContext,
-  account: Pick<MailAccount, 'id' | 'provider'>,
+  account: Pick<MailAccount, 'id' | 'provider' | 'scopes'>,
 ): MailProvider {
   const definition = providerDefinition(account.provider, ctx.config);
   const tokens = createAccessTokenSource(
@@ -16,7 +16,7 @@ export function providerForAccount(
     definition.oauth,
     createTokenStore(ctx.prisma, ctx.cipher),
   );
-  return definition.create(tokens);
+  return definition.create(tokens, account.scopes);
 }
 
 /** Whether any of the user's working mailboxes holds a message with this Message-ID. */

@@ -26,6 +26,9 @@ export type ReplyOutcome =
   | { status: 'applied' | 'already-applied'; applied: string[]; notUnderstood: string[] }
   | { status: 'ignored'; reason: string };
 
+const HEADERS_ONLY =
+  'your reply: touchbase reads only headers in this mailbox (GMAIL_SCOPE=metadata), so it cannot see what you wrote. Use the buttons in the digest: they work from the subject line.';
+
 const storedItem = z.object({
   n: z.number(),
   kind: z.enum(['lapsed', 'owe-reply', 'awaiting-reply']),
@@ -73,9 +76,12 @@ export async function applyDigestReply(
       ? subjectCommandText(candidate.subject)
       : deps.fetchBody
         ? stripQuoted(await deps.fetchBody(candidate.providerMessageId))
-        : '';
+        : null;
     const items = z.array(storedItem).catch([]).parse(digest.items);
-    const parsed = parseReply(text, { now, timeZone: user.timeZone, itemCount: items.length });
+    const parsed: ParsedReply =
+      text === null
+        ? { commands: [], notUnderstood: [HEADERS_ONLY] }
+        : parseReply(text, { now, timeZone: user.timeZone, itemCount: items.length });
     try {
       reply = await prisma.$transaction(async (tx) => {
         const applied = await applyCommands(tx, parsed, items, { now, timeZone: user.timeZone });

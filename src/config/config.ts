@@ -33,6 +33,10 @@ export const configSchema = z.object({
   GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
   GMAIL_API_URL: url.default('https://gmail.googleapis.com/'),
+  // readonly: headers + the text of replies to the digest; metadata: headers only (least privilege).
+  GMAIL_SCOPE: z
+    .enum(['readonly', 'metadata'], { error: 'must be readonly or metadata' })
+    .default('readonly'),
   MICROSOFT_CLIENT_ID: z.string().default(''),
   MICROSOFT_CLIENT_SECRET: z.string().default(''),
   MICROSOFT_TENANT: z.string().min(1).default('common'),

@@ -18,7 +18,10 @@ export function collectThreads(rows: readonly StoredThreadMessage[]): ThreadMess
   };
   const union = (a: string, b: string) => {
     const [ra, rb] = [find(a), find(b)];
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    if (ra === rb) return;
+    // The smaller id becomes the root, so a conversation's id does not depend on row order.
+    const [low, high] = ra < rb ? [ra, rb] : [rb, ra];
+    parent.set(high, low);
   };
   const threadOfMessage = new Map<string, string>();
   for (const row of rows) {

@@ -29,12 +29,28 @@ export function formatCadence(days: number): string {
 
 /** "14 Feb 2025", as the calendar reads in the user's time zone. */
 export function formatDate(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: safeTimeZone(timeZone),
-  }).format(date);
+  return dateFormat(timeZone).format(date);
+}
+
+// Building an Intl.DateTimeFormat for a time zone costs about 0.25 ms, more than rendering the
+// rest of a digest, so one is kept per zone. Zones are few; the cap only guards against a flood
+// of distinct misspellings.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const MAX_DATE_FORMATS = 1000;
+
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    if (dateFormats.size >= MAX_DATE_FORMATS) dateFormats.clear();
+    format = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: safeTimeZone(timeZone),
+    });
+    dateFormats.set(timeZone, format);
+  }
+  return format;
 }
 
 /**

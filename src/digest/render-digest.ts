@@ -11,6 +11,11 @@ export interface RenderOptions {
    * its digest.
    */
   commandTag?: string;
+  /**
+   * The user granted headers only (GMAIL_SCOPE=metadata): a written reply cannot be read, so the
+   * footer points to the buttons, which carry their command in the subject line.
+   */
+  headersOnly?: boolean;
 }
 
 /** The weekly digest as subject, plain text and HTML, from already-selected content. */
@@ -33,8 +38,9 @@ function buildView(content: DigestContent, opts: RenderOptions): DigestView {
     notices: content.notices.map(noticeView),
     items: items.map((item) => itemView(item, content, opts)),
     emptyMessage: 'Nothing needs you this week: nobody is slipping away and no replies are pending.',
-    replyHelp:
-      items.length > 0
+    replyHelp: opts.headersOnly
+      ? 'Use the buttons above: touchbase reads only the headers of your mail, so it cannot read a written reply.'
+      : items.length > 0
         ? `Reply to this email with: done ${a}, snooze ${b} for 2 weeks, mute ${c}, help`
         : 'Reply to this email with "help" to see what touchbase understands.',
     settingsUrl: `${opts.publicUrl.replace(/\/+$/, '')}/settings`,

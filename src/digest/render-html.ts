@@ -1,3 +1,4 @@
+import { ACCENTS, BUTTON_STYLE, fillPart, type Markup } from './digest-template.ts';
 import type { DigestItemKind } from './types.ts';
 
 /** A piece of a sentence; `strong` pieces are bold in HTML and plain in text. */
@@ -33,108 +34,54 @@ export interface DigestView {
 }
 
 /**
- * Email-safe HTML: nested tables, inline styles, no scripts, images or external CSS. Every text
- * container sets both its colour and its background, so a client in dark mode either keeps our
- * light palette or inverts all of it, never mixes its light text with our light background.
+ * The digest as email HTML, laid out by the MJML template in digest-template.ts: tables, inline
+ * styles, no scripts, images or remote resources. Every text container sets both its colour and
+ * its background, so a client in dark mode either keeps our light palette, switches to our dark
+ * one, or inverts all of it, never mixes its light text with our light background.
  */
 export function renderHtml(view: DigestView): string {
-  const rows = [
-    headerRow(view),
-    ...view.notices.map(noticeRow),
-    ...(view.items.length > 0 ? view.items.map(itemRow) : [emptyRow(view.emptyMessage)]),
-    footerRow(view),
-  ];
-  return html`<!DOCTYPE html>
-<html lang="en" style="color-scheme:light dark;">
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="supported-color-schemes" content="light dark">
-<meta name="x-apple-disable-message-reformatting">
-<title>${view.subject}</title>
-</head>
-<body style="margin:0;padding:0;width:100%;background-color:${C.page};color:${C.text};-webkit-text-size-adjust:100%;">
-<div style="display:none;max-height:0;max-width:0;overflow:hidden;opacity:0;font-size:1px;line-height:1px;color:${C.page};mso-hide:all;">${view.preheader}${trusted(PREHEADER_PAD)}</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="${C.page}" style="width:100%;background-color:${C.page};">
-<tr><td align="center" style="padding:24px 12px;background-color:${C.page};">
-<!--[if mso]><table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="${C.card}" style="width:100%;max-width:600px;background-color:${C.card};border:1px solid ${C.rule};border-radius:8px;">
-${rows}
-</table>
-<!--[if mso]></td></tr></table><![endif]-->
-</td></tr>
-</table>
-</body>
-</html>
-`.value;
+  const top = fillPart('top', {
+    subject: toHtml(view.subject),
+    preheader: toHtml(view.preheader),
+    dateLine: toHtml(view.dateLine),
+    greeting: toHtml(view.greeting),
+  });
+  const notices = view.notices.map((notice) =>
+    fillPart('notice', {
+      heading: toHtml(notice.heading),
+      problem: toHtml(notice.problem),
+      fix: toHtml(notice.fix),
+    }),
+  );
+  const items =
+    view.items.length > 0
+      ? view.items.map(itemPart)
+      : [fillPart('empty', { message: toHtml(view.emptyMessage) })];
+  const bottom = fillPart('bottom', {
+    replyHelp: toHtml(view.replyHelp),
+    settingsUrl: toHtml(view.settingsUrl),
+  });
+  return top + notices.join('') + items.join('') + bottom;
 }
 
-const C = {
-  page: '#f4f4f5',
-  card: '#ffffff',
-  text: '#18181b',
-  muted: '#52525b',
-  rule: '#e4e4e7',
-  link: '#1d4ed8',
-  button: '#d4d4d8',
-  noticeBg: '#fef3c7',
-  noticeText: '#78350f',
-  noticeRule: '#d97706',
-} as const;
-
-// Unquoted family names keep the style attribute free of escaped quotes.
-const FONT = '-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica,Arial,sans-serif';
-
-// Accents are dark enough for 4.5:1 contrast on white and survive a client's colour inversion.
-const KIND: Record<DigestItemKind, { label: string; accent: string }> = {
-  lapsed: { label: 'Catch up', accent: '#6d28d9' },
-  'owe-reply': { label: 'You owe a reply', accent: '#b45309' },
-  'awaiting-reply': { label: 'Waiting to hear back', accent: '#0369a1' },
+const KIND_LABEL: Record<DigestItemKind, string> = {
+  lapsed: 'Catch up',
+  'owe-reply': 'You owe a reply',
+  'awaiting-reply': 'Waiting to hear back',
 };
 
-// Zero-width fillers stop mail clients from pulling body text into the inbox preview.
-const PREHEADER_PAD = '&#847;&zwnj;&nbsp;'.repeat(60);
-
-function headerRow(view: DigestView): SafeHtml {
-  return html`<tr><td style="padding:24px 24px 16px;background-color:${C.card};color:${C.text};font-family:${FONT};">
-<p style="margin:0;font-size:13px;line-height:18px;color:${C.muted};">touchbase &middot; ${view.dateLine}</p>
-<p style="margin:8px 0 0;font-size:18px;line-height:26px;font-weight:600;color:${C.text};">${view.greeting}</p>
-</td></tr>`;
-}
-
-function noticeRow(notice: NoticeView): SafeHtml {
-  return html`<tr><td style="padding:0 24px 16px;background-color:${C.card};font-family:${FONT};">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="${C.noticeBg}" style="width:100%;background-color:${C.noticeBg};border-left:4px solid ${C.noticeRule};border-radius:4px;">
-<tr><td style="padding:12px 16px;background-color:${C.noticeBg};color:${C.noticeText};font-size:14px;line-height:20px;">
-<strong>Action needed: ${notice.heading}</strong><br>${notice.problem}<br><strong>To fix:</strong> ${notice.fix}
-</td></tr>
-</table>
-</td></tr>`;
-}
-
-function itemRow(item: ItemView): SafeHtml {
-  const kind = KIND[item.kind];
-  const detail = item.detail
-    ? html`<p style="margin:4px 0 0;font-size:13px;line-height:18px;color:${C.muted};">${item.detail}</p>`
-    : '';
-  return html`<tr><td style="padding:16px 24px;border-top:1px solid ${C.rule};background-color:${C.card};color:${C.text};font-family:${FONT};">
-<p style="margin:0 0 6px;font-size:12px;line-height:16px;font-weight:600;letter-spacing:0.04em;text-transform:uppercase;color:${kind.accent};">${kind.label}</p>
-<p style="margin:0;font-size:16px;line-height:24px;color:${C.text};"><strong>${item.n}.</strong> ${item.sentence.map(segmentHtml)}</p>
-${detail}
-<p style="margin:12px 0 0;font-size:14px;line-height:20px;">${item.actions.map(actionLink)}</p>
-</td></tr>`;
-}
-
-function emptyRow(message: string): SafeHtml {
-  return html`<tr><td style="padding:16px 24px 24px;border-top:1px solid ${C.rule};background-color:${C.card};color:${C.text};font-family:${FONT};font-size:16px;line-height:24px;">${message}</td></tr>`;
-}
-
-function footerRow(view: DigestView): SafeHtml {
-  return html`<tr><td style="padding:16px 24px 24px;border-top:1px solid ${C.rule};background-color:${C.card};color:${C.muted};font-family:${FONT};font-size:13px;line-height:20px;">
-<p style="margin:0;color:${C.muted};">${view.replyHelp}</p>
-<p style="margin:8px 0 0;color:${C.muted};">Change your schedule or pause the digest: <a href="${view.settingsUrl}" style="color:${C.link};text-decoration:underline;">settings</a></p>
-</td></tr>`;
+function itemPart(item: ItemView): string {
+  const accent = ACCENTS[item.kind];
+  return fillPart('item', {
+    n: toHtml(item.n),
+    label: toHtml(KIND_LABEL[item.kind]),
+    accentClass: toHtml(accent.className),
+    accentColor: toHtml(accent.light),
+    sentence: toHtml(item.sentence.map(segmentHtml)),
+    // An empty block only leaves a 4px gap, which keeps the layout in the template.
+    detail: toHtml(item.detail ?? ''),
+    actions: toHtml(item.actions.map(actionLink)),
+  });
 }
 
 function segmentHtml(segment: Segment): SafeHtml {
@@ -142,7 +89,8 @@ function segmentHtml(segment: Segment): SafeHtml {
 }
 
 function actionLink(action: { label: string; href: string }): SafeHtml {
-  return html`<a href="${action.href}" style="display:inline-block;margin:0 6px 6px 0;padding:8px 12px;border:1px solid ${C.button};border-radius:6px;background-color:${C.card};color:${C.link};font-weight:600;text-decoration:none;">${action.label}</a> `;
+  // The trailing space lets the links wrap between each other on a narrow screen.
+  return html`<a href="${action.href}" class="tb-button" style="${trusted(BUTTON_STYLE)}">${action.label}</a> `;
 }
 
 /** Markup that is already safe; anything else interpolated into `html` is escaped. */
@@ -165,10 +113,11 @@ function trusted(markup: string): SafeHtml {
   return new SafeHtmlBrand(markup);
 }
 
-function toHtml(value: HtmlValue): string {
-  if (value instanceof SafeHtmlBrand) return value.value;
-  if (Array.isArray(value)) return value.map(toHtml).join('');
-  return escapeHtml(String(value));
+/** The one way to Markup: SafeHtml as it is, anything else escaped. */
+function toHtml(value: HtmlValue): Markup {
+  if (value instanceof SafeHtmlBrand) return value.value as Markup;
+  if (Array.isArray(value)) return value.map(toHtml).join('') as Markup;
+  return escapeHtml(String(value)) as Markup;
 }
 
 function escapeHtml(value: string): string {

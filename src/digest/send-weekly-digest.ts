@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import { createLinkSigner } from '../lib/link-signer.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import { providerDefinition } from '../providers/create-provider.ts';
 import { digestTransport } from './digest-transport.ts';
 import { renderDigest } from './render-digest.ts';
 import { lastDueAt } from './schedule.ts';
@@ -67,6 +68,7 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
       publicUrl: config.PUBLIC_URL,
       // One-click commands name this digest with a signed token: they work as new messages too.
       commandTag: createCommandSigner(config.TOUCHBASE_SECRET).tag(claim.id),
+      headersOnly: !(await canReadReplies(prisma, config, userId)),
     });
     const unsubscribe = `${config.PUBLIC_URL}/unsubscribe?u=${createLinkSigner(config.TOUCHBASE_SECRET).sign('unsubscribe', userId)}`;
     const sent = await sendDigest(digestTransport(config), {
@@ -151,4 +153,13 @@ async function claimPeriod(
   return taken.count === 1
     ? { status: 'claimed', id: existing.id, uncertain: !settled }
     : { status: 'in-progress', period };
+}
+
+/** Whether any of the user's accounts lets touchbase read the text of a reply. */
+async function canReadReplies(prisma: PrismaClient, config: Config, userId: string): Promise<boolean> {
+  const accounts = await prisma.mailAccount.findMany({
+    where: { userId },
+    select: { provider: true, scopes: true },
+  });
+  return accounts.some((account) => providerDefinition(account.provider, config).readsBodies(account.scopes));
 }

@@ -44,7 +44,9 @@ export async function connectAccount(
       `${provider} gave no refresh token, so touchbase could not sync in the background; remove touchbase from your account's third-party access and connect again`,
     );
   }
-  const profile = await definition.create({ getAccessToken: async () => tokens.accessToken }).getProfile();
+  const profile = await definition
+    .create({ getAccessToken: async () => tokens.accessToken }, tokens.scopes)
+    .getProfile();
   const result = await storeAccount(ctx, provider, profile, tokens, options.userEmail);
   const queues = ctx.queues();
   await scheduleAccountSync(queues, result.account.id, ctx.config.SYNC_INTERVAL_MINUTES);

@@ -3,12 +3,15 @@ import { AppError } from '../lib/errors.ts';
 import type { OAuthSettings } from '../oauth/oauth-client.ts';
 import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
-import { gmailOAuthSettings } from './gmail/gmail-settings.ts';
+import { canReadBodies, gmailOAuthSettings } from './gmail/gmail-settings.ts';
 import type { MailProvider, ProviderName } from './types.ts';
 
 export interface ProviderDefinition {
   oauth: OAuthSettings;
-  create(tokens: AccessTokenSource): MailProvider;
+  /** `scopes`: what the account granted (a headers-only grant reads no bodies). */
+  create(tokens: AccessTokenSource, scopes: readonly string[]): MailProvider;
+  /** Whether a grant lets touchbase read the text of a reply to its digest. */
+  readsBodies(scopes: readonly string[]): boolean;
 }
 
 /** The only `switch (provider)` in touchbase: everything else goes through MailProvider. */
@@ -17,7 +20,12 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
     case 'gmail': {
       const oauth = gmailOAuthSettings(config);
       requireClient(oauth, 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET');
-      return { oauth, create: (tokens) => createGmailProvider({ apiUrl: config.GMAIL_API_URL, tokens }) };
+      return {
+        oauth,
+        readsBodies: canReadBodies,
+        create: (tokens, scopes) =>
+          createGmailProvider({ apiUrl: config.GMAIL_API_URL, tokens, metadataOnly: !canReadBodies(scopes) }),
+      };
     }
     case 'outlook':
       throw new AppError(

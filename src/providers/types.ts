@@ -70,6 +70,8 @@ export interface AccountProfile {
 
 export interface MailProvider {
   readonly name: ProviderName;
+  /** False under a headers-only grant: replies are then read from their Subject alone. */
+  readonly canReadBodies: boolean;
   getProfile(): Promise<AccountProfile>;
   /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
   beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor }>;

@@ -5,6 +5,8 @@ import { DAY_MS } from '../lib/clock.ts';
 import { ProviderError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AccountStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
+import { parseAddressList } from '../mail/parse-addresses.ts';
 import type { BackfillState, MailProvider, MessageMeta, SyncCursor } from '../providers/types.ts';
 import { storeInteractions } from './store-interactions.ts';
 
@@ -51,9 +53,24 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
   if (account.status !== AccountStatus.ACTIVE) {
     return { ...result, skipped: `account is ${account.status}` };
   }
-  const own = await ownAddresses(prisma, account.userId);
+  let own = await ownAddresses(prisma, account.userId);
   await forgetOwnAddresses(prisma, account.userId, own);
   const save = async (messages: MessageMeta[]) => {
+    // Every From of the mailbox's own Sent mail is the user: an alias even where the provider
+    // does not list aliases (a headers-only grant, another client's send-as).
+    const aliases = newAliases(messages, own);
+    if (aliases.length > 0) {
+      const updated = await prisma.mailAccount.update({
+        where: { id: accountId },
+        data: { aliases: { push: aliases } },
+      });
+      own = await ownAddresses(prisma, updated.userId);
+      await forgetOwnAddresses(prisma, updated.userId, own);
+      log.info(
+        { event: 'sync.aliases', accountId, added: aliases.length },
+        'new own addresses found in sent mail',
+      );
+    }
     const stored = await storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
     const touched = await refreshContacts(prisma, account.userId, stored.touchedAddresses, {
       groupSizeLimit: deps.groupSizeLimit,
@@ -130,4 +147,14 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
     where: { id: accountId },
     data: { backfillState: state as Prisma.InputJsonValue, syncCursor: cursor as Prisma.InputJsonValue },
   });
+}
+
+function newAliases(messages: readonly MessageMeta[], own: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const message of messages) {
+    if (message.direction !== 'sent') continue;
+    const from = parseAddressList(message.from)[0]?.address;
+    if (from && !own.has(from) && !own.has(canonicalAddress(from))) found.add(from);
+  }
+  return [...found];
 }

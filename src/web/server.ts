@@ -77,8 +77,8 @@ function unsubscribeRoutes(ctx: AppContext): FastifyPluginAsync {
 }
 
 function page(title: string, text: string, extra = ''): string {
-  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)} · touchbase</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escape(title)}</h1><p>${escape(text)}</p>${extra}</body></html>`;
+  const html = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)} · touchbase</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${html(title)}</h1><p>${html(text)}</p>${extra}</body></html>`;
 }
 
 async function check(

@@ -99,7 +99,10 @@ export async function syncOnce(
   return syncAccount(
     {
       prisma: ctx.prisma,
-      provider: providerForAccount(ctx, { id: accountId, provider: 'gmail' }),
+      provider: providerForAccount(
+        ctx,
+        await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } }),
+      ),
       log: ctx.log,
       clock: ctx.clock,
       backfillDays: ctx.config.BACKFILL_DAYS,

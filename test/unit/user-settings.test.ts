@@ -4,7 +4,12 @@ import { settingsSchema } from '../../src/users/update-settings.ts';
 describe('digest settings', () => {
   it('reads weekdays by name or number, hours, zones and the empty-week choice', () => {
     expect(
-      settingsSchema.parse({ digestDay: 'Friday', digestHour: '7', timeZone: 'Europe/Berlin', emptyDigest: 'caught-up' }),
+      settingsSchema.parse({
+        digestDay: 'Friday',
+        digestHour: '7',
+        timeZone: 'Europe/Berlin',
+        emptyDigest: 'caught-up',
+      }),
     ).toEqual({ digestDay: 5, digestHour: 7, timeZone: 'Europe/Berlin', emptyDigest: 'caught-up' });
     expect(settingsSchema.parse({ digestDay: '7' }).digestDay).toBe(7);
     expect(settingsSchema.parse({ digestDay: 'sun' }).digestDay).toBe(7);

@@ -32,6 +32,8 @@ const backfillSchema = z.object({
 export interface GmailProviderOptions {
   apiUrl: string;
   tokens: AccessTokenSource;
+  /** gmail.metadata: no `q` searches, no bodies. */
+  metadataOnly?: boolean;
 }
 
 /** The Gmail API through the real googleapis client, pointed at GMAIL_API_URL. */
@@ -75,8 +77,10 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
     return metas.filter((m): m is MessageMeta => m !== null);
   };
 
+  const metadataOnly = options.metadataOnly ?? false;
   return {
     name: 'gmail',
+    canReadBodies: !metadataOnly,
 
     async getProfile(): Promise<AccountProfile> {
       const profile = await call('getProfile', () => gmail.users.getProfile({ userId: 'me' }));
@@ -115,13 +119,16 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         gmail.users.messages.list({
           userId: 'me',
           maxResults: LIST_PAGE_SIZE,
-          q: `after:${state.after}`,
+          // The metadata scope refuses `q`: list everything, newest first, and stop by date below.
+          ...(metadataOnly ? {} : { q: `after:${state.after}` }),
           ...(state.pageToken ? { pageToken: state.pageToken } : {}),
         }),
       );
       const ids = (list.data.messages ?? []).map((m) => m.id).filter((id): id is string => Boolean(id));
-      const messages = (await getMessages(ids)).filter((m) => m.at.getTime() >= state.after * 1000);
-      const next = list.data.nextPageToken ?? null;
+      const fetched = await getMessages(ids);
+      const messages = fetched.filter((m) => m.at.getTime() >= state.after * 1000);
+      const reachedOlder = metadataOnly && messages.length < fetched.length;
+      const next = reachedOlder ? null : (list.data.nextPageToken ?? null);
       return {
         messages,
         state: { ...state, pageToken: next, listed: state.listed + ids.length },
@@ -171,6 +178,8 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
     },
 
     async hasMessageId(internetMessageId) {
+      // Searching needs `q`, which the metadata scope refuses: unknown counts as not there.
+      if (metadataOnly) return false;
       const res = await call('messages.list', () =>
         gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${internetMessageId}`, maxResults: 1 }),
       );
