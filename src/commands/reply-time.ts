@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node';
+import { wallClockMs } from '../lib/zoned-time.ts';
 
 export type DurationUnit = 'd' | 'w' | 'm' | 'y';
 
@@ -110,35 +111,10 @@ interface LocalDate {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function localDateOf(instant: Date, timeZone: string): LocalDate {
   const wall = wallClockMs(instant.getTime(), timeZone);
   const date = new Date(wall);
   return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
-}
-
-/** The user's wall-clock reading at an instant, expressed as if it were a UTC timestamp. */
-function wallClockMs(ms: number, timeZone: string): number {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    // An unknown zone throws a RangeError here: a caller bug, not something a reply can cause.
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of formatter.formatToParts(new Date(ms))) parts[part.type] = Number(part.value);
-  const { year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 /**

@@ -10,6 +10,21 @@ import { groupInteractions } from './group-interactions.ts';
  * interactions, never incremented, so the result does not depend on the order mail arrived in.
  * Returns how many contacts were created or updated.
  */
+/** The interaction fields contact recomputation reads (StoredInteraction). */
+export const STORED_INTERACTION_FIELDS = {
+  id: true,
+  at: true,
+  direction: true,
+  recipientCount: true,
+  automatedReason: true,
+  subject: true,
+  threadId: true,
+  internetMessageId: true,
+  counterparties: true,
+  counterpartyNames: true,
+  counterpartyKeys: true,
+} as const;
+
 export async function refreshContacts(
   prisma: PrismaClient,
   userId: string,
@@ -44,19 +59,7 @@ export async function refreshContacts(
 
   const rows = await prisma.interaction.findMany({
     where: { userId, counterpartyKeys: { hasSome: [...groups.values()].flatMap((set) => [...set]) } },
-    select: {
-      id: true,
-      at: true,
-      direction: true,
-      recipientCount: true,
-      automatedReason: true,
-      subject: true,
-      threadId: true,
-      internetMessageId: true,
-      counterparties: true,
-      counterpartyNames: true,
-      counterpartyKeys: true,
-    },
+    select: STORED_INTERACTION_FIELDS,
   });
   const { byPerson, addresses: seen } = groupInteractions(rows, groups);
   // Variants of a known person's mailbox seen in mail (john.smith@ for johnsmith@gmail.com) join them.

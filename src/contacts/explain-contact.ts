@@ -10,6 +10,7 @@ import {
   MIN_LAPSE_DAYS,
   silenceDays,
 } from './contact-status.ts';
+import { STORED_INTERACTION_FIELDS } from './contact-store.ts';
 import { groupInteractions } from './group-interactions.ts';
 import { findContact } from './manage-contacts.ts';
 import { describeCadence } from './parse-cadence.ts';
@@ -45,19 +46,7 @@ export async function explainContact(
     : [{ address: address as string, source: 'seen' }];
   const rows = await prisma.interaction.findMany({
     where: { userId, counterpartyKeys: { hasSome: addresses.map((a) => canonicalAddress(a.address)) } },
-    select: {
-      id: true,
-      at: true,
-      direction: true,
-      recipientCount: true,
-      automatedReason: true,
-      subject: true,
-      threadId: true,
-      internetMessageId: true,
-      counterparties: true,
-      counterpartyNames: true,
-      counterpartyKeys: true,
-    },
+    select: STORED_INTERACTION_FIELDS,
   });
   const keys = new Set(addresses.map((a) => canonicalAddress(a.address)));
   const grouped = groupInteractions(rows, new Map([['person', keys]])).byPerson.get('person') ?? [];

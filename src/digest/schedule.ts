@@ -1,3 +1,4 @@
+import { wallClockMs } from '../lib/zoned-time.ts';
 import { digestPeriod } from './period.ts';
 
 export interface DigestSchedule {
@@ -28,28 +29,11 @@ interface WallClock {
   year: number;
   month: number;
   day: number;
-  hour: number;
-  minute: number;
 }
 
 function wallClock(at: Date, timeZone: string): WallClock {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return {
-    year: get('year'),
-    month: get('month'),
-    day: get('day'),
-    hour: get('hour'),
-    minute: get('minute'),
-  };
+  const local = new Date(wallClockMs(at.getTime(), timeZone));
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
 }
 
 /**
@@ -61,10 +45,6 @@ function zonedTime(timeZone: string, year: number, month: number, day: number, h
   const wanted = Date.UTC(year, month - 1, day, hour);
   let guess = wanted;
   // Two rounds settle the offset, also across a DST change between the guess and the answer.
-  for (let i = 0; i < 2; i++) {
-    const seen = wallClock(new Date(guess), timeZone);
-    const shown = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute);
-    guess += wanted - shown;
-  }
+  for (let i = 0; i < 2; i++) guess += wanted - wallClockMs(guess, timeZone);
   return new Date(guess);
 }
