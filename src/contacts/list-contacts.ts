@@ -37,35 +37,63 @@ export async function listContacts(
     where: { userId, ...(options.includeMuted ? {} : { mutedAt: null }) },
     include: { addresses: { orderBy: { address: 'asc' } } },
   });
-  const views = rows.map((row): ContactView => {
-    const lastDirection =
-      row.lastSentAt && (!row.lastReceivedAt || row.lastSentAt >= row.lastReceivedAt)
-        ? 'sent'
-        : row.lastReceivedAt
-          ? 'received'
-          : null;
-    return {
-      id: row.id,
-      name: row.name,
-      emails: row.addresses.map((a) => a.address),
-      firstContactAt: row.firstContactAt,
-      lastContactAt: row.lastContactAt,
-      lastSentAt: row.lastSentAt,
-      lastReceivedAt: row.lastReceivedAt,
-      lastDirection,
-      sentCount: row.sentCount,
-      receivedCount: row.receivedCount,
-      exchangeDays: row.exchangeDays,
-      cadenceDays: row.cadenceDays ?? row.inferredCadenceDays,
-      inferredCadenceDays: row.inferredCadenceDays,
-      explicitCadenceDays: row.cadenceDays,
-      lastSubject: row.lastSubject,
-      lastThreadId: row.lastThreadId,
-      mutedAt: row.mutedAt,
-      snoozedUntil: row.snoozedUntil,
-      status: contactStatus(row, now),
-    };
-  });
+  return sortContacts(
+    rows.map((row) => toContactView({ ...row, emails: row.addresses.map((a) => a.address) }, now)),
+  );
+}
+
+/** The columns of a contact row a view is made from, with its addresses. */
+export interface ContactRow {
+  id: string;
+  name: string | null;
+  emails: string[];
+  firstContactAt: Date | null;
+  lastContactAt: Date | null;
+  lastSentAt: Date | null;
+  lastReceivedAt: Date | null;
+  sentCount: number;
+  receivedCount: number;
+  exchangeDays: number;
+  inferredCadenceDays: number | null;
+  cadenceDays: number | null;
+  lastSubject: string | null;
+  lastThreadId: string | null;
+  mutedAt: Date | null;
+  snoozedUntil: Date | null;
+}
+
+export function toContactView(row: ContactRow, now: Date): ContactView {
+  const lastDirection =
+    row.lastSentAt && (!row.lastReceivedAt || row.lastSentAt >= row.lastReceivedAt)
+      ? 'sent'
+      : row.lastReceivedAt
+        ? 'received'
+        : null;
+  return {
+    id: row.id,
+    name: row.name,
+    emails: row.emails,
+    firstContactAt: row.firstContactAt,
+    lastContactAt: row.lastContactAt,
+    lastSentAt: row.lastSentAt,
+    lastReceivedAt: row.lastReceivedAt,
+    lastDirection,
+    sentCount: row.sentCount,
+    receivedCount: row.receivedCount,
+    exchangeDays: row.exchangeDays,
+    cadenceDays: row.cadenceDays ?? row.inferredCadenceDays,
+    inferredCadenceDays: row.inferredCadenceDays,
+    explicitCadenceDays: row.cadenceDays,
+    lastSubject: row.lastSubject,
+    lastThreadId: row.lastThreadId,
+    mutedAt: row.mutedAt,
+    snoozedUntil: row.snoozedUntil,
+    status: contactStatus(row, now),
+  };
+}
+
+/** Lapsed first, then most recent contact first; ties by id so the order is stable. */
+export function sortContacts(views: ContactView[]): ContactView[] {
   return views.sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||

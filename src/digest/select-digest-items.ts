@@ -1,9 +1,10 @@
 import { collectThreads } from '../contacts/collect-threads.ts';
 import { findFollowUps } from '../contacts/find-follow-ups.ts';
-import { type ContactView, listContacts } from '../contacts/list-contacts.ts';
+import { type ContactView, sortContacts, toContactView } from '../contacts/list-contacts.ts';
 import { rankLapsed } from '../contacts/rank-lapsed.ts';
 import { DAY_MS } from '../lib/clock.ts';
-import { AccountStatus, type PrismaClient, type User } from '../lib/prisma.ts';
+import type { PrismaClient, User } from '../lib/prisma.ts';
+import { loadDigestFacts } from './load-digest-facts.ts';
 import type { AccountNotice, DigestContent, DigestItem } from './types.ts';
 
 export interface SelectOptions {
@@ -30,45 +31,14 @@ export async function selectDigestContent(
 ): Promise<DigestContent> {
   const maxItems = options.maxItems ?? 10;
   const followUpDays = options.followUpDays ?? 30;
-  const contacts = await listContacts(prisma, user.id, now);
+  const facts = await loadDigestFacts(prisma, user.id, new Date(now.getTime() - followUpDays * DAY_MS));
+  const contacts = sortContacts(facts.contacts.map((row) => toContactView(row, now)));
   const reachable = contacts.filter((c) => c.status === 'active' || c.status === 'lapsed');
   const byAddress = new Map<string, ContactView>();
   for (const contact of reachable) for (const email of contact.emails) byAddress.set(email, contact);
-
-  // Threads active in the window, read whole: a reply sent just inside the window to a message
-  // just outside it still settles the thread.
-  const active = await prisma.interaction.findMany({
-    where: {
-      userId: user.id,
-      at: { gte: new Date(now.getTime() - followUpDays * DAY_MS) },
-      threadId: { not: null },
-    },
-    select: { threadId: true },
-    distinct: ['threadId'],
-  });
-  const rows = await prisma.interaction.findMany({
-    where: { userId: user.id, threadId: { in: active.map((a) => a.threadId as string) } },
-    select: {
-      threadId: true,
-      internetMessageId: true,
-      at: true,
-      direction: true,
-      fromAddress: true,
-      counterparties: true,
-      subject: true,
-      automatedReason: true,
-      recipientCount: true,
-      addressedToUser: true,
-    },
-  });
-  const threads = collectThreads(rows.map((row) => ({ ...row, threadId: row.threadId as string })));
+  const threads = collectThreads(facts.threads);
   // "done N" settled these threads until someone writes in them again.
-  const dismissed = new Map(
-    (await prisma.followUpDismissal.findMany({ where: { userId: user.id } })).map((d) => [
-      d.threadId,
-      d.upTo,
-    ]),
-  );
+  const dismissed = new Map(facts.dismissals.map((d) => [d.threadId, d.upTo]));
   const followUps = findFollowUps(threads, (address) => byAddress.has(address), now, {
     maxAgeDays: followUpDays,
     groupSizeLimit: options.groupSizeLimit,
@@ -119,9 +89,7 @@ export async function selectDigestContent(
     });
   }
 
-  const broken = await prisma.mailAccount.findMany({
-    where: { userId: user.id, status: AccountStatus.NEEDS_RECONNECT },
-  });
+  const broken = facts.broken;
   const notices: AccountNotice[] = broken.map((account) => ({
     email: account.email,
     provider: account.provider,

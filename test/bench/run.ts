@@ -2,10 +2,12 @@
  * `npm run bench -- <name> [options]`: one dispatcher, one file per benchmark, so each stays
  * importable on its own and a new one is a line here.
  */
+import { runDigestBench } from './digest.bench.ts';
 import { runInferenceBench } from './inference.bench.ts';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void> | void> = {
   inference: runInferenceBench,
+  digest: runDigestBench,
 };
 
 const [name, ...args] = process.argv.slice(2);
