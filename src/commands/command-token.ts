@@ -29,7 +29,8 @@ export function createCommandSigner(secret: string): CommandSigner {
       const token = subject?.match(TAG_PATTERN)?.[1];
       if (!token) return null;
       const raw = Buffer.from(token, 'base64url');
-      if (raw.length !== 16 + MAC_BYTES) return null;
+      // Base64 decoding is lenient (unused low bits): only the exact text of a token counts.
+      if (raw.length !== 16 + MAC_BYTES || raw.toString('base64url') !== token) return null;
       const id = raw.subarray(0, 16);
       if (!timingSafeEqual(mac(id), raw.subarray(16))) return null;
       const hex = id.toString('hex');

@@ -28,7 +28,9 @@ export function createLinkSigner(secret: string): LinkSigner {
       const value = Buffer.from(encoded, 'base64url').toString('utf8');
       const given = Buffer.from(signature, 'base64url');
       const expected = mac(purpose, value);
-      return given.length === expected.length && timingSafeEqual(given, expected) ? value : null;
+      // Base64 decoding is lenient (unused low bits, stray characters): only the exact text counts.
+      if (given.toString('base64url') !== signature || given.length !== expected.length) return null;
+      return timingSafeEqual(given, expected) ? value : null;
     },
   };
 }
