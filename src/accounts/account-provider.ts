@@ -16,7 +16,11 @@ export function providerForAccount(
     definition.oauth,
     createTokenStore(ctx.prisma, ctx.cipher),
   );
-  return definition.create(tokens, account.scopes);
+  // One budget per mailbox, in Redis: every worker process spends from the same bucket.
+  return definition.create(tokens, account.scopes, {
+    redis: ctx.redis(),
+    key: `${ctx.config.QUEUE_PREFIX}:quota:${account.id}`,
+  });
 }
 
 /** Whether any of the user's working mailboxes holds a message with this Message-ID. */

@@ -33,6 +33,10 @@ export const configSchema = z.object({
   GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
   GMAIL_API_URL: url.default('https://gmail.googleapis.com/'),
+  // Google's per-user Gmail quota: projects from before May 2026 (legacy) or after (2026).
+  GMAIL_QUOTA_REGIME: z.enum(['legacy', '2026'], { error: 'must be legacy or 2026' }).default('legacy'),
+  // Overrides the regime's per-user units per minute, for a project with a raised quota.
+  GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().optional(),
   // readonly: headers + the text of replies to the digest; metadata: headers only (least privilege).
   GMAIL_SCOPE: z
     .enum(['readonly', 'metadata'], { error: 'must be readonly or metadata' })

@@ -1,15 +1,25 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../lib/errors.ts';
+import { createQuotaGovernor } from '../lib/quota-governor.ts';
 import type { OAuthSettings } from '../oauth/oauth-client.ts';
 import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
+import { gmailQuota } from './gmail/gmail-quota.ts';
 import { canReadBodies, gmailOAuthSettings } from './gmail/gmail-settings.ts';
 import type { MailProvider, ProviderName } from './types.ts';
 
 export interface ProviderDefinition {
   oauth: OAuthSettings;
-  /** `scopes`: what the account granted (a headers-only grant reads no bodies). */
-  create(tokens: AccessTokenSource, scopes: readonly string[]): MailProvider;
+  /**
+   * `scopes`: what the account granted (a headers-only grant reads no bodies). `budget`: where the
+   * mailbox's quota is kept in Redis, shared by every worker process.
+   */
+  create(
+    tokens: AccessTokenSource,
+    scopes: readonly string[],
+    budget?: { redis: Redis; key: string },
+  ): MailProvider;
   /** Whether a grant lets touchbase read the text of a reply to its digest. */
   readsBodies(scopes: readonly string[]): boolean;
 }
@@ -23,8 +33,22 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
       return {
         oauth,
         readsBodies: canReadBodies,
-        create: (tokens, scopes) =>
-          createGmailProvider({ apiUrl: config.GMAIL_API_URL, tokens, metadataOnly: !canReadBodies(scopes) }),
+        create: (tokens, scopes, budget) => {
+          const quota = gmailQuota(config.GMAIL_QUOTA_REGIME, config.GMAIL_QUOTA_UNITS_PER_MINUTE);
+          return createGmailProvider({
+            apiUrl: config.GMAIL_API_URL,
+            tokens,
+            metadataOnly: !canReadBodies(scopes),
+            quota,
+            ...(budget
+              ? {
+                  governor: createQuotaGovernor(budget.redis, budget.key, {
+                    unitsPerMinute: quota.unitsPerMinute,
+                  }),
+                }
+              : {}),
+          });
+        },
       };
     }
     case 'outlook':

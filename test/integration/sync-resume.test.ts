@@ -50,4 +50,29 @@ describe('a backfill interrupted mid-way', () => {
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(account.backfillDoneAt).not.toBeNull();
   });
+
+  it('waits out a rate limit (429 with Retry-After) for the whole mailbox and carries on', async () => {
+    env.fake.addMessage({
+      id: 'after-limit',
+      threadId: 'after-limit',
+      labelIds: ['INBOX'],
+      internalDate: now.getTime() - 1000,
+      headers: [
+        { name: 'From', value: 'Ann <ann@example.com>' },
+        { name: 'To', value: SAMPLE_OWNER.email },
+        { name: 'Subject', value: 'Hello again' },
+        { name: 'Message-ID', value: '<after-limit@example.com>' },
+      ],
+    });
+    env.fake.injectFault({
+      path: /\/messages\/after-limit/,
+      status: 429,
+      reason: 'rateLimitExceeded',
+      retryAfterSeconds: 1,
+    });
+    const result = await syncOnce(ctx, accountId);
+    expect(result.stored).toBe(1);
+    expect(await ctx.prisma.interaction.count()).toBe(stored.length + 1);
+    expect(env.fake.stats.byEndpoint['users.messages.get']).toBeGreaterThan(0);
+  });
 });

@@ -2,6 +2,7 @@ import { type gmail_v1, google } from 'googleapis';
 import { z } from 'zod';
 import { mapConcurrent } from '../../lib/concurrency.ts';
 import { ProviderError } from '../../lib/errors.ts';
+import type { QuotaGovernor } from '../../lib/quota-governor.ts';
 import type { AccessTokenSource } from '../../oauth/token-manager.ts';
 import { WANTED_HEADERS } from '../header-names.ts';
 import type {
@@ -13,10 +14,13 @@ import type {
   MessageMeta,
   SyncCursor,
 } from '../types.ts';
+import { type GmailMethod, type GmailQuota, gmailQuota } from './gmail-quota.ts';
 import { mapGmailError } from './map-gmail-error.ts';
 import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
 
 const LIST_PAGE_SIZE = 500;
+/** Past this, a rate-limited sync gives the job back to the queue's backoff. */
+const MAX_RATE_LIMIT_RETRIES = 3;
 /** Parallel metadata gets per mailbox; the quota issue replaces this with a Redis governor. */
 const GET_CONCURRENCY = 10;
 
@@ -32,6 +36,9 @@ const backfillSchema = z.object({
 export interface GmailProviderOptions {
   apiUrl: string;
   tokens: AccessTokenSource;
+  /** The mailbox's shared budget; every request spends its method's units first. */
+  governor?: QuotaGovernor;
+  quota?: GmailQuota;
   /** gmail.metadata: no `q` searches, no bodies. */
   metadataOnly?: boolean;
 }
@@ -41,17 +48,33 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
   const auth = new google.auth.OAuth2();
   const gmail = google.gmail({ version: 'v1', rootUrl: options.apiUrl, auth, retry: false });
 
-  /** Runs one API call with a fresh token; a 401 refreshes once and tries again. */
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const quota = options.quota ?? gmailQuota('legacy');
+  /**
+   * Runs one API call within the mailbox's quota with a fresh token. A 401 refreshes once and
+   * tries again; a rate-limit answer puts every process on this mailbox in the penalty box for
+   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times.
+   */
+  const call = async <T>(what: GmailMethod, fn: () => Promise<T>): Promise<T> => {
     let token = await options.tokens.getAccessToken();
-    for (let attempt = 0; ; attempt++) {
+    let refreshed = false;
+    for (let limited = 0; ; ) {
+      await options.governor?.take(quota.cost[what]);
       auth.setCredentials({ access_token: token });
       try {
         return await fn();
       } catch (error) {
         const mapped = mapGmailError(error, what);
-        if (mapped.code !== 'AUTH_REVOKED' || attempt > 0 || !isHttp401(error)) throw mapped;
-        token = await options.tokens.getAccessToken(token);
+        if (mapped.code === 'AUTH_REVOKED' && !refreshed && isHttp401(error)) {
+          refreshed = true;
+          token = await options.tokens.getAccessToken(token);
+          continue;
+        }
+        if (mapped.code === 'RATE_LIMITED' && options.governor && limited < MAX_RATE_LIMIT_RETRIES) {
+          limited++;
+          await options.governor.penalize(mapped.retryAfterMs ?? 60_000);
+          continue;
+        }
+        throw mapped;
       }
     }
   };

@@ -59,7 +59,9 @@ function readGoogleError(data: unknown): { reason: string | null; message: strin
 
 function readRetryAfter(headers: unknown): number | null {
   let value: string | null | undefined;
-  if (headers instanceof Headers) value = headers.get('retry-after');
+  // A fetch Headers (any implementation: googleapis bundles its own gaxios) or a plain object.
+  const get = (headers as { get?: unknown } | null)?.get;
+  if (typeof get === 'function') value = get.call(headers, 'retry-after') as string | null;
   else if (headers && typeof headers === 'object') value = (headers as Record<string, string>)['retry-after'];
   if (!value) return null;
   const seconds = Number(value);
