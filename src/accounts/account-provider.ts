@@ -1,5 +1,6 @@
 import type { AppContext } from '../lib/context.ts';
 import { AccountStatus, type MailAccount } from '../lib/prisma.ts';
+import { lock } from '../lib/redis-lock.ts';
 import { createAccessTokenSource } from '../oauth/token-manager.ts';
 import { providerDefinition } from '../providers/create-provider.ts';
 import type { MailProvider } from '../providers/types.ts';
@@ -15,6 +16,11 @@ export function providerForAccount(
     account.id,
     definition.oauth,
     createTokenStore(ctx.prisma, ctx.cipher),
+    Date.now,
+    async (accountId) => {
+      const held = await lock(ctx.redis(), `${ctx.config.QUEUE_PREFIX}:lock:refresh:${accountId}`);
+      return () => held.release();
+    },
   );
   // One budget per mailbox, in Redis: every worker process spends from the same bucket.
   return definition.create(tokens, account.scopes, {

@@ -28,3 +28,18 @@ export async function tryLock(redis: Redis, key: string, ttlMs = 60_000): Promis
     },
   };
 }
+
+/** Waits (polling) until the lease is ours; gives up with an error after `timeoutMs`. */
+export async function lock(
+  redis: Redis,
+  key: string,
+  options: { ttlMs?: number; timeoutMs?: number } = {},
+): Promise<Lock> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const held = await tryLock(redis, key, options.ttlMs ?? 30_000);
+    if (held) return held;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${key}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

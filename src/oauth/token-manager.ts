@@ -22,16 +22,31 @@ export interface AccessTokenSource {
 /** Refresh this long before expiry, so a token never expires mid-request. */
 const EXPIRY_SKEW_MS = 5 * 60_000;
 
+/** Holds one account's refresh across processes; resolves with a release function. */
+export type RefreshLock = (accountId: string) => Promise<() => Promise<void>>;
+
 export function createAccessTokenSource(
   accountId: string,
   settings: OAuthSettings,
   store: TokenStore,
   now: () => number = Date.now,
+  lock?: RefreshLock,
 ): AccessTokenSource {
   let current: { token: string; expiresAt: number } | null = null;
   let inflight: Promise<string> | null = null;
 
   const refresh = async (failed: string | undefined): Promise<string> => {
+    // Other processes refresh the same account: one at a time, and the others then find the
+    // fresh token in the store instead of spending (or, with rotation, invalidating) another.
+    const release = await lock?.(accountId);
+    try {
+      return await refreshHeld(failed);
+    } finally {
+      await release?.();
+    }
+  };
+
+  const refreshHeld = async (failed: string | undefined): Promise<string> => {
     const stored = await store.load(accountId);
     // Another process may have refreshed already: use its token if it is still fresh.
     if (
