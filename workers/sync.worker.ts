@@ -13,7 +13,7 @@ import {
   syncJobSchema,
   unscheduleAccountSync,
 } from '../src/queues/queues.ts';
-import { type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
+import { type SyncProgress, type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
 
@@ -34,7 +34,7 @@ export function createSyncWorker(
         throw new DelayedError();
       }
       try {
-        return await runSync(job.id, accountId);
+        return await runSync(job.id, accountId, (progress) => job.updateProgress(progress));
       } finally {
         await lock.release();
       }
@@ -44,7 +44,11 @@ export function createSyncWorker(
 
   const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
 
-  async function runSync(jobId: string | undefined, accountId: string): Promise<SyncResult> {
+  async function runSync(
+    jobId: string | undefined,
+    accountId: string,
+    onProgress: (progress: SyncProgress) => Promise<void>,
+  ): Promise<SyncResult> {
     const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
     const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
     if (!account) {
@@ -61,6 +65,7 @@ export function createSyncWorker(
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+          onProgress,
           onMessages: async (messages) => {
             for (const candidate of findDigestReplies(messages, signer)) {
               await enqueueCommand(ctx.queues(), { accountId, candidate });

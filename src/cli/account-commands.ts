@@ -56,7 +56,13 @@ export function registerAccountCommands(program: Command): void {
           user: a.user.email,
           status: a.status,
           statusReason: a.statusReason,
-          backfill: a.backfillDoneAt ? 'done' : a.syncCursor ? 'running' : 'not started',
+          backfill: a.backfillDoneAt
+            ? 'done'
+            : a.syncCursor
+              ? a.backfillTotal
+                ? `${Math.min(99, Math.floor((a.backfillListed / a.backfillTotal) * 100))}%`
+                : `${a.backfillListed} listed`
+              : 'not started',
           messages: a._count.interactions,
           lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
           lastSyncError: a.lastSyncError,
@@ -118,12 +124,18 @@ export function registerAccountCommands(program: Command): void {
         if (!opts.wait) return;
         const events = queues.events('sync');
         await events.waitUntilReady();
+        const names = new Map(jobs.map(({ account, job }) => [job.id, account.email]));
+        events.on('progress', ({ jobId, data }) => {
+          const email = names.get(jobId);
+          if (email) reportProgress(email, data);
+        });
         for (const { account, job } of jobs) {
           try {
             const result = (await job.waitUntilFinished(events, Number(opts.timeout) * 1000)) as {
               stored?: number;
               skipped?: string;
             };
+            if (process.stdout.isTTY) process.stdout.write('\n');
             process.stdout.write(
               result?.skipped
                 ? `${account.email}: skipped (${result.skipped})\n`
@@ -135,4 +147,24 @@ export function registerAccountCommands(program: Command): void {
         }
       });
     });
+}
+
+const started = Date.now();
+
+/** A bar on a terminal, plain lines otherwise (a log, CI). */
+function reportProgress(email: string, data: unknown): void {
+  if (typeof data !== 'object' || data === null || !('listed' in data)) return;
+  const { listed, total } = data as { listed: number; total: number | null };
+  const seconds = (Date.now() - started) / 1000;
+  const rate = seconds > 0 ? listed / seconds : 0;
+  const share = total ? Math.min(1, listed / total) : null;
+  const eta = share && rate > 0 && total ? Math.max(0, Math.round((total - listed) / rate)) : null;
+  const figures = `${listed}${total ? `/~${total}` : ''} messages, ${Math.round(rate)}/s${eta !== null ? `, ~${eta}s left` : ''}`;
+  if (process.stdout.isTTY && share !== null) {
+    const width = 24;
+    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
+    process.stdout.write(`\r${email} [${bar}] ${Math.round(share * 100)}% ${figures}   `);
+  } else {
+    process.stdout.write(`${email}: backfill ${figures}\n`);
+  }
 }

@@ -50,6 +50,8 @@ export type BackfillState = { readonly provider: ProviderName } & Record<string,
 
 export interface BackfillPage {
   messages: MessageMeta[];
+  /** Messages listed by the backfill so far (this page included). */
+  listed: number;
   /** The state to store; the next page starts from it. */
   state: BackfillState;
   done: boolean;
@@ -74,7 +76,7 @@ export interface MailProvider {
   readonly canReadBodies: boolean;
   getProfile(): Promise<AccountProfile>;
   /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
-  beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor }>;
+  beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor; total: number | null }>;
   backfillPage(state: BackfillState): Promise<BackfillPage>;
   /** Throws ProviderError CURSOR_INVALID when the cursor expired: the caller resyncs. */
   changes(cursor: SyncCursor): Promise<ChangesPage>;

@@ -22,6 +22,15 @@ export interface SyncDeps {
    * the user's Sent mail become command jobs (a crash re-finds them; commands apply once).
    */
   onMessages?: (messages: MessageMeta[]) => Promise<void>;
+  /** Told after each backfill page: for `touchbase sync --wait` and `touchbase accounts`. */
+  onProgress?: (progress: SyncProgress) => Promise<void>;
+}
+
+export interface SyncProgress {
+  phase: 'backfill' | 'changes';
+  listed: number;
+  total: number | null;
+  stored: number;
 }
 
 export interface SyncResult {
@@ -93,11 +102,17 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         const page = await provider.backfillPage(state);
         await save(page.messages);
         state = page.state;
-        await prisma.mailAccount.update({
+        const saved = await prisma.mailAccount.update({
           where: { id: accountId },
           data: page.done
-            ? { backfillState: Prisma.DbNull, backfillDoneAt: deps.clock.now() }
-            : { backfillState: state as Prisma.InputJsonValue },
+            ? { backfillState: Prisma.DbNull, backfillDoneAt: deps.clock.now(), backfillListed: page.listed }
+            : { backfillState: state as Prisma.InputJsonValue, backfillListed: page.listed },
+        });
+        await deps.onProgress?.({
+          phase: 'backfill',
+          listed: page.listed,
+          total: saved.backfillTotal,
+          stored: result.stored,
         });
         result.backfillPages++;
         log.debug(
@@ -142,10 +157,15 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
 
 async function startBackfill(deps: SyncDeps, accountId: string) {
   const since = new Date(deps.clock.now().getTime() - deps.backfillDays * DAY_MS);
-  const { state, cursor } = await deps.provider.beginBackfill(since);
+  const { state, cursor, total } = await deps.provider.beginBackfill(since);
   return deps.prisma.mailAccount.update({
     where: { id: accountId },
-    data: { backfillState: state as Prisma.InputJsonValue, syncCursor: cursor as Prisma.InputJsonValue },
+    data: {
+      backfillState: state as Prisma.InputJsonValue,
+      syncCursor: cursor as Prisma.InputJsonValue,
+      backfillListed: 0,
+      backfillTotal: total,
+    },
   });
 }
 

@@ -133,7 +133,8 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         pageToken: null,
         listed: 0,
       };
-      return { state, cursor };
+      // The whole mailbox's size: an upper bound for the progress of a backfill of BACKFILL_DAYS.
+      return { state, cursor, total: profile.data.messagesTotal ?? null };
     },
 
     async backfillPage(raw): Promise<BackfillPage> {
@@ -155,6 +156,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       return {
         messages,
         state: { ...state, pageToken: next, listed: state.listed + ids.length },
+        listed: state.listed + ids.length,
         done: next === null,
       };
     },
