@@ -4,7 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# npm ci refuses a lockfile made where other platforms' optional packages could not be listed
+# (see .ci/run); npm install follows the same lockfile.
+RUN (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
