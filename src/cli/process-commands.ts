@@ -29,7 +29,7 @@ export function registerProcessCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('run the background workers (sync, digest) until SIGTERM')
+    .description('run the background workers (sync, digests, reply commands) until SIGTERM')
     .action(async () => {
       await withContext(async (ctx) => {
         const running = await startWorkers(ctx);
@@ -40,7 +40,7 @@ export function registerProcessCommands(program: Command): void {
 
   program
     .command('server')
-    .description('run the HTTP server on PORT (health and readiness for now)')
+    .description('run the HTTP server on PORT (health, readiness, one-click unsubscribe)')
     .action(async () => {
       await withContext(async (ctx) => {
         await refusePendingMigrations(ctx.config.DATABASE_URL);
