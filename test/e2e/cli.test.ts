@@ -133,7 +133,6 @@ describe('touchbase CLI, as a user drives it', () => {
       worker.child.kill('SIGTERM');
     }
     const stopped = await worker.exit;
-    console.log('WORKER', stopped.stdout, stopped.stderr);
     expect(stopped.code).toBe(0);
   });
 
