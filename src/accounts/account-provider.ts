@@ -1,4 +1,5 @@
 import type { AppContext } from '../lib/context.ts';
+import { providerRequestRecorder } from '../lib/metrics.ts';
 import { AccountStatus, type MailAccount } from '../lib/prisma.ts';
 import { lock } from '../lib/redis-lock.ts';
 import { createAccessTokenSource } from '../oauth/token-manager.ts';
@@ -23,10 +24,12 @@ export function providerForAccount(
     },
   );
   // One budget per mailbox, in Redis: every worker process spends from the same bucket.
-  return definition.create(tokens, account.scopes, {
-    redis: ctx.redis(),
-    key: `${ctx.config.QUEUE_PREFIX}:quota:${account.id}`,
-  });
+  return definition.create(
+    tokens,
+    account.scopes,
+    { redis: ctx.redis(), key: `${ctx.config.QUEUE_PREFIX}:quota:${account.id}` },
+    providerRequestRecorder(ctx.redis(), ctx.config.QUEUE_PREFIX, account.provider, ctx.log),
+  );
 }
 
 /** Whether any of the user's working mailboxes holds a message with this Message-ID. */

@@ -18,6 +18,13 @@ const positiveInt = (fallback: number) =>
     .positive()
     .default(fallback);
 
+/** Unset or empty: the feature is off. Set: long enough that guessing is hopeless. */
+const optionalToken = z
+  .string()
+  .min(24, 'must be at least 24 characters (e.g. openssl rand -base64 32)')
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
 export const configSchema = z.object({
   DATABASE_URL: z
     .string({ error: 'is required' })
@@ -61,6 +68,12 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('touchbase'),
+  // The admin area (bull-board, accounts needing reconnect): off unless set.
+  ADMIN_TOKEN: optionalToken,
+  // When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open.
+  METRICS_TOKEN: optionalToken,
+  // SIGTERM: in-flight jobs and requests get this long to finish before being handed back.
+  SHUTDOWN_GRACE_SECONDS: positiveInt(30),
   // DKIM signing of digests: all three, or none.
   DKIM_DOMAIN: z.string().optional(),
   DKIM_SELECTOR: z.string().optional(),

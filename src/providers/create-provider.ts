@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../lib/errors.ts';
+import type { ProviderRequestRecorder } from '../lib/metrics.ts';
 import { createQuotaGovernor } from '../lib/quota-governor.ts';
 import type { OAuthSettings } from '../oauth/oauth-client.ts';
 import type { AccessTokenSource } from '../oauth/token-manager.ts';
@@ -19,6 +20,7 @@ export interface ProviderDefinition {
     tokens: AccessTokenSource,
     scopes: readonly string[],
     budget?: { redis: Redis; key: string },
+    onRequest?: ProviderRequestRecorder,
   ): MailProvider;
   /** Whether a grant lets touchbase read the text of a reply to its digest. */
   readsBodies(scopes: readonly string[]): boolean;
@@ -33,13 +35,14 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
       return {
         oauth,
         readsBodies: canReadBodies,
-        create: (tokens, scopes, budget) => {
+        create: (tokens, scopes, budget, onRequest) => {
           const quota = gmailQuota(config.GMAIL_QUOTA_REGIME, config.GMAIL_QUOTA_UNITS_PER_MINUTE);
           return createGmailProvider({
             apiUrl: config.GMAIL_API_URL,
             tokens,
             metadataOnly: !canReadBodies(scopes),
             quota,
+            ...(onRequest ? { onRequest } : {}),
             ...(budget
               ? {
                   governor: createQuotaGovernor(budget.redis, budget.key, {

@@ -2,10 +2,14 @@ import Fastify, { type FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../lib/context.ts';
 import { createLinkSigner } from '../lib/link-signer.ts';
 import { pendingMigrations } from '../lib/migrations.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { metricsRoutes } from './metrics-routes.ts';
+import { exposeRequestIds, webLoggingOptions } from './request-logging.ts';
 
 /** The HTTP server. For now the operator endpoints; the web issue adds the pages. */
 export async function buildServer(ctx: AppContext) {
-  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'web' }), disableRequestLogging: false });
+  const app = Fastify(webLoggingOptions(ctx.log));
+  await app.register(exposeRequestIds);
 
   // Liveness: the process answers. Nothing external is checked, so a database outage
   // does not get the process restarted in a loop.
@@ -30,6 +34,8 @@ export async function buildServer(ctx: AppContext) {
   });
 
   await app.register(unsubscribeRoutes(ctx));
+  await app.register(metricsRoutes(ctx));
+  await app.register(adminRoutes(ctx));
   return app;
 }
 

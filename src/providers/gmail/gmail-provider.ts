@@ -2,6 +2,7 @@ import { type gmail_v1, google } from 'googleapis';
 import { z } from 'zod';
 import { mapConcurrent } from '../../lib/concurrency.ts';
 import { ProviderError } from '../../lib/errors.ts';
+import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
 import type { QuotaGovernor } from '../../lib/quota-governor.ts';
 import type { AccessTokenSource } from '../../oauth/token-manager.ts';
 import { WANTED_HEADERS } from '../header-names.ts';
@@ -41,6 +42,8 @@ export interface GmailProviderOptions {
   quota?: GmailQuota;
   /** gmail.metadata: no `q` searches, no bodies. */
   metadataOnly?: boolean;
+  /** Counts every request by method and outcome (/metrics). */
+  onRequest?: ProviderRequestRecorder;
 }
 
 /** The Gmail API through the real googleapis client, pointed at GMAIL_API_URL. */
@@ -61,9 +64,12 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       await options.governor?.take(quota.cost[what]);
       auth.setCredentials({ access_token: token });
       try {
-        return await fn();
+        const result = await fn();
+        options.onRequest?.(what, 'ok');
+        return result;
       } catch (error) {
         const mapped = mapGmailError(error, what);
+        options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
         if (mapped.code === 'AUTH_REVOKED' && !refreshed && isHttp401(error)) {
           refreshed = true;
           token = await options.tokens.getAccessToken(token);
