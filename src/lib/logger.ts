@@ -39,9 +39,24 @@ export function createLogger(
       level,
       redact: { paths: redact, censor: '[redacted]' },
       base: { pid: process.pid },
+      // Messages built from a URL (fastify's "Route GET:/x?code=... not found") lose their query
+      // values: OAuth codes and signed links travel there. The request serializer does the same.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? withoutQueryValues(arg) : arg)) as typeof args,
+          );
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     // Logs go to stderr so CLI output on stdout stays clean (e.g. `contacts --json | jq`).
     options.destination ?? pino.destination(2),
   );
+}
+
+/** `/oauth/x/callback?code=abc&state=d` -> `/oauth/x/callback?code=[redacted]&state=[redacted]` */
+export function withoutQueryValues(text: string): string {
+  return text.replace(/([?&][\w.-]{1,40})=[^&\s"'#]*/g, '$1=[redacted]');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Logger } from '../lib/logger.ts';
+import { type Logger, withoutQueryValues } from '../lib/logger.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -14,7 +14,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export function webLoggingOptions(log: Logger): {
   loggerInstance: Logger;
   genReqId: (req: IncomingMessage) => string;
-  requestIdLogLabel: string;
 } {
   return {
     loggerInstance: log.child(
@@ -30,7 +29,6 @@ export function webLoggingOptions(log: Logger): {
       },
     ),
     genReqId: requestId,
-    requestIdLogLabel: 'reqId',
   };
 }
 
@@ -46,21 +44,6 @@ export const exposeRequestIds: FastifyPluginAsync = Object.assign(
   },
   { [Symbol.for('skip-override')]: true },
 );
-
-/** `/oauth/gmail/callback?code=abc&state=xyz` -> `/oauth/gmail/callback?code=[redacted]&state=[redacted]` */
-export function withoutQueryValues(url: string): string {
-  const at = url.indexOf('?');
-  if (at < 0) return url;
-  const names = url
-    .slice(at + 1)
-    .split('&')
-    .filter(Boolean)
-    .map((pair) => {
-      const name = pair.split('=')[0] ?? '';
-      return `${/^[\w.-]{1,40}$/.test(name) ? name : '?'}=[redacted]`;
-    });
-  return `${url.slice(0, at)}?${names.join('&')}`;
-}
 
 function requestId(req: IncomingMessage): string {
   const given = req.headers[REQUEST_ID_HEADER];

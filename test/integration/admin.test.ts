@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
@@ -12,7 +11,7 @@ const OWNER = 'owner@example.com';
 describe('the admin area', () => {
   let env: TestEnv;
   let ctx: AppContext;
-  let app: FastifyInstance;
+  let app: Awaited<ReturnType<typeof buildServer>>;
   let brokenAccountId: string;
 
   beforeAll(async () => {
