@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
 import { pendingMigrations } from '../src/lib/migrations.ts';
@@ -11,8 +11,12 @@ import { createSyncWorker } from './sync.worker.ts';
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Stops taking jobs, lets in-flight ones finish (or hands them back after `graceMs`), disconnects. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops taking jobs and lets in-flight ones finish. After `graceMs`, or as soon as `hurry`
+   * settles (a second SIGTERM), jobs still running are handed back to their queue at once, for
+   * this or another worker to run again (every use case is idempotent). Resolves with how many.
+   */
+  close(graceMs?: number, hurry?: Promise<'signal' | 'timeout'>): Promise<{ returned: number }>;
 }
 
 /** Every worker of touchbase in this process. Any number of such processes share the queues. */
@@ -25,23 +29,66 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
     createDigestWorker(ctx, connection),
     createCommandWorker(ctx, connection),
   ];
+  const inFlight = trackInFlight(workers);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ctx.log.info({ event: 'worker.started', queues: workers.map((w) => w.name) }, 'workers started');
   return {
     workers,
-    async close(graceMs = 30_000) {
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timeout = new Promise<'timeout'>((resolve) =>
-        setTimeout(() => resolve('timeout'), graceMs).unref(),
-      );
-      if ((await Promise.race([graceful, timeout])) === 'timeout') {
-        // Jobs still running go back to the queue (their lock lapses) and resume elsewhere.
-        await Promise.all(workers.map((w) => w.close(true)));
+    async close(graceMs = 30_000, hurry) {
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const outcome = await Promise.race([
+        graceful,
+        timeout,
+        ...(hurry
+          ? [hurry.then((why) => (why === 'timeout' ? ('timeout' as const) : ('hurry' as const)))]
+          : []),
+      ]);
+      clearTimeout(timer);
+      let returned = 0;
+      if (outcome !== 'done') {
+        // Worker.close() is memoised and would keep waiting for the jobs: hand them back instead,
+        // without spending an attempt, before the connection goes.
+        for (const job of inFlight.values()) {
+          try {
+            await job.moveToWait(job.token);
+            returned++;
+          } catch (error) {
+            // Moved on already (to delayed, waiting for the account's sync lock): nothing to hand back.
+            if (/Missing lock/.test(String(error))) continue;
+            // Its lock lapses instead, and BullMQ's stalled-job check requeues it.
+            ctx.log.warn(
+              { event: 'worker.return_failed', queue: job.queueName, jobId: job.id, err: String(error) },
+              'job not handed back',
+            );
+          }
+        }
+        for (const worker of workers) worker.cancelAllJobs('touchbase worker shutting down');
+        ctx.log.warn(
+          { event: 'worker.forced_stop', reason: outcome, returned },
+          `in-flight jobs not finished (${outcome === 'hurry' ? 'second signal' : `after ${Math.round(graceMs / 1000)} s`}): ${returned} handed back to the queue`,
+        );
       }
       await connection.quit().catch(() => connection.disconnect());
-      ctx.log.info({ event: 'worker.stopped' }, 'workers stopped');
+      ctx.log.info({ event: 'worker.stopped', returned }, 'workers stopped');
+      return { returned };
     },
   };
+}
+
+/** The jobs this process is running right now, by queue and id. */
+function trackInFlight(workers: Worker[]): Map<string, Job> {
+  const running = new Map<string, Job>();
+  for (const worker of workers) {
+    const key = (job: Job | undefined) => `${worker.name}:${job?.id}`;
+    worker.on('active', (job) => running.set(key(job), job));
+    worker.on('completed', (job) => running.delete(key(job)));
+    worker.on('failed', (job) => running.delete(key(job)));
+  }
+  return running;
 }
 
 export async function refusePendingMigrations(databaseUrl: string): Promise<void> {

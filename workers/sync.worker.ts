@@ -25,7 +25,7 @@ export function createSyncWorker(
 ): Worker<SyncJob, SyncResult> {
   const worker = new Worker<SyncJob, SyncResult>(
     QUEUE_NAMES.sync,
-    async (job, token) => {
+    async (job, token, signal) => {
       const { accountId } = syncJobSchema.parse(job.data);
       // One sync per account at a time across every worker process; a second one waits its turn.
       const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`);
@@ -33,6 +33,8 @@ export function createSyncWorker(
         await job.moveToDelayed(Date.now() + 5_000, token);
         throw new DelayedError();
       }
+      // A forced shutdown hands the job back: free the account for whichever worker takes it next.
+      signal?.addEventListener('abort', () => void lock.release().catch(() => undefined), { once: true });
       try {
         return await runSync(job.id, accountId, (progress) => job.updateProgress(progress));
       } finally {
