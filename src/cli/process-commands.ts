@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.ts';
 import { applyMigrations } from '../lib/migrations.ts';
 import { generateSecret } from '../lib/token-cipher.ts';
 import { buildServer } from '../web/server.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { explain, withContext } from './run-command.ts';
 import { waitForShutdown } from './shutdown.ts';
 
@@ -35,8 +36,10 @@ export function registerProcessCommands(program: Command): void {
       await withContext(async (ctx) => {
         const graceMs = ctx.config.SHUTDOWN_GRACE_SECONDS * 1000;
         const running = await startWorkers(ctx);
+        const stopHeartbeat = startHeartbeat(() => running.workers.every((w) => w.isRunning()));
         process.stdout.write(`touchbase worker running (pid ${process.pid})\n`);
         const shutdown = await waitForShutdown(ctx.log, graceMs);
+        stopHeartbeat();
         await running.close(graceMs, shutdown.hurry);
       });
       exitWhenDone();
