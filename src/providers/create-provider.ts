@@ -66,7 +66,7 @@ function requireClient(oauth: OAuthSettings, idName: string, secretName: string)
   if (!oauth.clientId || !oauth.clientSecret) {
     throw new AppError(
       'CONFIG_INVALID',
-      `${idName} and ${secretName} must be set to connect ${oauth.provider}: create an OAuth client (README, "Connecting a real Google or Microsoft app")`,
+      `${idName} and ${secretName} must be set to connect ${oauth.provider}: create an OAuth client (README, "Creating the Google OAuth app" or "Creating the Microsoft app")`,
     );
   }
 }
