@@ -4,8 +4,9 @@ import { configSchema } from '../../src/config/config.ts';
 import { isMap, parseComposeYaml, type YamlValue } from '../support/compose-yaml.ts';
 
 /**
- * What `docker compose config` would check, and what it would not: the docker CLI here has no
- * compose plugin (and there is no engine), so the file is read and checked structurally instead.
+ * What `docker compose config` would check, and what it would not: the docker CLI on these machines
+ * has no compose plugin (and there is no engine), so the file is read and checked structurally.
+ * (Debian's docker-compose 1.29, where installed, runs `docker-compose config` offline too.)
  */
 const root = new URL('../../', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, root), 'utf8');
