@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEARTBEAT_FILE } from '../../src/cli/heartbeat.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import { enqueueSync } from '../../src/queues/queues.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
@@ -70,7 +74,13 @@ describe('graceful shutdown on SIGTERM', () => {
     expect.poll(() => run.stderr(), WAIT).toContain(`"event":"${event}"`);
 
   it('the worker finishes the job in flight, then exits 0', async () => {
+    rmSync(HEARTBEAT_FILE, { force: true });
     const run = await startWorker(60);
+    // The container healthcheck: healthy once the worker has written its heartbeat.
+    const health = spawnSync(process.execPath, [
+      fileURLToPath(new URL('../../bin/touchbase-heartbeat.mjs', import.meta.url)),
+    ]);
+    expect(health.status, health.stderr.toString()).toBe(0);
     await holdASync();
     run.child.kill('SIGTERM');
     await signalled(run, 'shutdown.started');

@@ -25,6 +25,14 @@ describe('settings', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('keeps the admin area and metrics token off unless set, and gives SIGTERM 30 s', () => {
+    const config = parseConfig({ ...minimal, ADMIN_TOKEN: '', METRICS_TOKEN: '' });
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(config.SHUTDOWN_GRACE_SECONDS).toBe(30);
+    expect(parseConfig({ ...minimal, ADMIN_TOKEN: 'x'.repeat(24) }).ADMIN_TOKEN).toBe('x'.repeat(24));
+  });
+
   it.each([
     [{ DATABASE_URL: undefined }, /DATABASE_URL is required/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgresql:\/\/ URL/],
@@ -34,6 +42,9 @@ describe('settings', () => {
     [{ GMAIL_API_URL: 'not a url' }, /GMAIL_API_URL must be a full URL/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN must be at least 24 characters/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 24 characters/],
+    [{ SHUTDOWN_GRACE_SECONDS: '0' }, /SHUTDOWN_GRACE_SECONDS/],
   ])('stops start-up naming the setting and the fix: %o', (change, message) => {
     expect(() => parseConfig({ ...minimal, ...change })).toThrow(message);
   });
