@@ -1,6 +1,8 @@
-import type { Job, Worker } from 'bullmq';
+import { Job, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
+import type { Logger } from '../src/lib/logger.ts';
 import { pendingMigrations } from '../src/lib/migrations.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { createRedis } from '../src/lib/redis.ts';
@@ -29,13 +31,14 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
     createDigestWorker(ctx, connection),
     createCommandWorker(ctx, connection),
   ];
-  const inFlight = trackInFlight(workers);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ctx.log.info({ event: 'worker.started', queues: workers.map((w) => w.name) }, 'workers started');
   return {
     workers,
     async close(graceMs = 30_000, hurry) {
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
+      // After a forced stop this may settle late, with the connection gone: never unhandled.
+      graceful.catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs);
@@ -52,20 +55,7 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
       if (outcome !== 'done') {
         // Worker.close() is memoised and would keep waiting for the jobs: hand them back instead,
         // without spending an attempt, before the connection goes.
-        for (const job of inFlight.values()) {
-          try {
-            await job.moveToWait(job.token);
-            returned++;
-          } catch (error) {
-            // Moved on already (to delayed, waiting for the account's sync lock): nothing to hand back.
-            if (/Missing lock/.test(String(error))) continue;
-            // Its lock lapses instead, and BullMQ's stalled-job check requeues it.
-            ctx.log.warn(
-              { event: 'worker.return_failed', queue: job.queueName, jobId: job.id, err: String(error) },
-              'job not handed back',
-            );
-          }
-        }
+        returned = await returnOwnJobs(workers, connection, ctx.log);
         for (const worker of workers) worker.cancelAllJobs('touchbase worker shutting down');
         ctx.log.warn(
           { event: 'worker.forced_stop', reason: outcome, returned },
@@ -79,16 +69,32 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
   };
 }
 
-/** The jobs this process is running right now, by queue and id. */
-function trackInFlight(workers: Worker[]): Map<string, Job> {
-  const running = new Map<string, Job>();
+/**
+ * Moves the jobs this process holds (their lock carries one of our workers' tokens, which BullMQ
+ * makes `${worker.id}:n`) from active back to waiting. Read from Redis rather than tracked in
+ * memory: a job that moved itself to delayed leaves no event to forget it by.
+ */
+async function returnOwnJobs(workers: Worker[], connection: Redis, log: Logger): Promise<number> {
+  let returned = 0;
   for (const worker of workers) {
-    const key = (job: Job | undefined) => `${worker.name}:${job?.id}`;
-    worker.on('active', (job) => running.set(key(job), job));
-    worker.on('completed', (job) => running.delete(key(job)));
-    worker.on('failed', (job) => running.delete(key(job)));
+    const activeIds = await connection.lrange(worker.toKey('active'), 0, -1);
+    for (const id of activeIds) {
+      const token = await connection.get(`${worker.toKey(id)}:lock`);
+      if (!token?.startsWith(`${worker.id}:`)) continue;
+      const job = await Job.fromId(worker, id);
+      try {
+        await job?.moveToWait(token);
+        returned++;
+      } catch (error) {
+        // Its lock lapses instead, and BullMQ's stalled-job check requeues it.
+        log.warn(
+          { event: 'worker.return_failed', queue: worker.name, jobId: id, err: String(error) },
+          'job not handed back',
+        );
+      }
+    }
   }
-  return running;
+  return returned;
 }
 
 export async function refusePendingMigrations(databaseUrl: string): Promise<void> {

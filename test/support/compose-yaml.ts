@@ -43,6 +43,17 @@ export function parseComposeYaml(source: string): YamlMap {
         anchor = anchored[1];
         rest = anchored[2] ?? '';
       }
+      // A flow collection may start on the next line and go on over several (Biome formats long
+      // ones that way).
+      const next = lines[at];
+      if (rest === '' && next && next.indent > indent && /^[[{]/.test(next.text)) {
+        rest = next.text;
+        at++;
+      }
+      while ((rest.startsWith('[') || rest.startsWith('{')) && !isBalanced(rest) && at < lines.length) {
+        rest = `${rest} ${(lines[at] as Line).text}`;
+        at++;
+      }
       let value: YamlValue;
       if (rest === '') {
         const next = lines[at];
@@ -169,4 +180,22 @@ function stripComment(line: string): string {
     }
   }
   return line;
+}
+
+/** Whether every bracket opened outside quotes is closed. */
+function isBalanced(text: string): boolean {
+  let depth = 0;
+  let quote: string | null = null;
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      depth++;
+    } else if (c === ']' || c === '}') {
+      depth--;
+    }
+  }
+  return depth <= 0;
 }
