@@ -59,8 +59,10 @@ export async function refreshAccessToken(settings: OAuthSettings, refreshToken: 
 
 /** The requested scopes the provider did not grant (the user unticked a box on the consent page). */
 export function missingScopes(settings: OAuthSettings, granted: readonly string[]): string[] {
-  const have = new Set(granted.map((s) => s.toLowerCase()));
-  return settings.scopes.filter((s) => !have.has(s.toLowerCase()) && !settings.ignoreScopes?.includes(s));
+  // Microsoft may answer "https://graph.microsoft.com/Mail.Read" for a requested "Mail.Read".
+  const bare = (s: string) => s.toLowerCase().replace(/^https:\/\/graph\.microsoft\.com\//, '');
+  const have = new Set(granted.map(bare));
+  return settings.scopes.filter((s) => !have.has(bare(s)) && !settings.ignoreScopes?.includes(s));
 }
 
 const tokenResponse = z.object({

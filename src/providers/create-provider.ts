@@ -7,6 +7,9 @@ import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
 import { gmailQuota } from './gmail/gmail-quota.ts';
 import { canReadBodies, gmailOAuthSettings } from './gmail/gmail-settings.ts';
+import { outlookBudget } from './outlook/outlook-budget.ts';
+import { createOutlookProvider } from './outlook/outlook-provider.ts';
+import { outlookOAuthSettings, canReadBodies as outlookReadsBodies } from './outlook/outlook-settings.ts';
 import type { MailProvider, ProviderName } from './types.ts';
 
 export interface ProviderDefinition {
@@ -51,11 +54,21 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
         },
       };
     }
-    case 'outlook':
-      throw new AppError(
-        'PROVIDER_UNAVAILABLE',
-        'Outlook accounts are not supported yet; connect a Gmail account',
-      );
+    case 'outlook': {
+      const oauth = outlookOAuthSettings(config);
+      requireClient(oauth, 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET');
+      return {
+        oauth,
+        readsBodies: outlookReadsBodies,
+        create: (tokens, scopes, budget) =>
+          createOutlookProvider({
+            graphUrl: config.GRAPH_API_URL,
+            tokens,
+            basicOnly: !outlookReadsBodies(scopes),
+            ...(budget ? outlookBudget(budget.redis, budget.key) : {}),
+          }),
+      };
+    }
   }
 }
 
