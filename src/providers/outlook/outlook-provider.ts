@@ -15,7 +15,7 @@ import type {
 import { DeltaPump, type FolderCursor, type FolderPage } from './delta-pump.ts';
 import { createGraphCall, type GraphCall } from './graph-call.ts';
 import { type KnownFolders, listSyncFolders, lookUpKnownFolders } from './outlook-folders.ts';
-import { type GraphMessage, MESSAGE_SELECT, toMessageMeta } from './to-message-meta.ts';
+import { type GraphMessage, HEADERS_FIELD, MESSAGE_SELECT, toMessageMeta } from './to-message-meta.ts';
 
 /** Graph's four concurrent requests per mailbox: four folders' delta chains at once. */
 export const OUTLOOK_CONCURRENCY = 4;
@@ -63,10 +63,11 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
   const basicOnly = options.basicOnly ?? false;
   let backfill: { pump: DeltaPump<MessageMeta>; state: BackfillState } | null = null;
   let changes: { pump: DeltaPump<MessageMeta>; cursor: SyncCursor } | null = null;
+  const select = (basicOnly ? MESSAGE_SELECT : [...MESSAGE_SELECT, HEADERS_FIELD]).join(',');
 
   const pumpFor = (state: DeltaState, work: FolderCursor[]) =>
     new DeltaPump<MessageMeta>(
-      (folder, link) => fetchFolderPage(call, folder, link, state.since),
+      (folder, link) => fetchFolderPage(call, folder, link, { since: state.since, select }),
       work,
       OUTLOOK_CONCURRENCY,
     );
@@ -156,7 +157,7 @@ async function fetchFolderPage(
   call: GraphCall,
   folder: FolderCursor,
   link: string | null,
-  since: string,
+  round: { since: string; select: string },
 ): Promise<FolderPage<MessageMeta>> {
   let response: { value?: GraphMessage[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
   try {
@@ -165,15 +166,15 @@ async function fetchFolderPage(
         ? client.api(link)
         : client
             .api(`/me/mailFolders/${encodeURIComponent(folder.id)}/messages/delta`)
-            .select(MESSAGE_SELECT.join(','))
-            .filter(`receivedDateTime ge ${since}`)
+            .select(round.select)
+            .filter(`receivedDateTime ge ${round.since}`)
       ).header('Prefer', `odata.maxpagesize=${MAX_PAGE_SIZE}`),
     );
   } catch (error) {
     // An expired or invalid delta token (410, syncStateNotFound): start only this folder's delta
     // again. Rows already stored stay; the idempotent store skips them.
     if (error instanceof ProviderError && error.code === 'CURSOR_INVALID' && link !== null) {
-      return fetchFolderPage(call, folder, null, since);
+      return fetchFolderPage(call, folder, null, round);
     }
     // The folder was deleted since it was listed: nothing more to read from it.
     if (error instanceof ProviderError && error.code === 'NOT_FOUND') {

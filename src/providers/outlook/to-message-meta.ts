@@ -1,7 +1,11 @@
 import { EXTRA_HEADERS, splitMessageIds } from '../header-names.ts';
 import type { MessageMeta } from '../types.ts';
 
-/** The Graph message fields touchbase selects: headers inference needs, never a body. */
+/**
+ * The Graph message fields touchbase selects: headers inference needs, never a body. Mail.Read
+ * adds internetMessageHeaders (List-Id, Auto-Submitted...); Mail.ReadBasic refuses them.
+ */
+export const HEADERS_FIELD = 'internetMessageHeaders';
 export const MESSAGE_SELECT = [
   'id',
   'conversationId',
@@ -16,7 +20,6 @@ export const MESSAGE_SELECT = [
   'replyTo',
   'subject',
   'inferenceClassification',
-  'internetMessageHeaders',
   'isDraft',
 ] as const;
 
