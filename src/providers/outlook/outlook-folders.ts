@@ -53,10 +53,23 @@ export async function lookUpKnownFolders(call: GraphCall): Promise<KnownFolders>
     { post: { requests }, units: requests.length },
   );
   const known: KnownFolders = {};
+  const again: (typeof KNOWN_FOLDERS)[number][] = [];
   for (const response of answer.responses ?? []) {
     const name = KNOWN_FOLDERS[Number(response.id)];
-    // A mailbox without one of them (no Conversation History on a consumer account): nothing to skip.
-    if (name && response.status === 200 && response.body?.id) known[name] = response.body.id;
+    if (!name) continue;
+    if (response.status === 200 && response.body?.id) known[name] = response.body.id;
+    // A mailbox without one of them (no Conversation History on a consumer account): nothing to
+    // skip. Anything else (a throttled or failed item) is asked again on its own, within the budget.
+    else if (response.status !== 404) again.push(name);
+  }
+  for (const name of again) {
+    const folder = await call<{ id?: string }>('mailFolders.get', (client) =>
+      client.api(`/me/mailFolders/${name}`).select('id'),
+    ).catch((error: unknown) => {
+      if (error instanceof ProviderError && error.code === 'NOT_FOUND') return { id: undefined };
+      throw error;
+    });
+    if (folder.id) known[name] = folder.id;
   }
   if (!known.sentitems) {
     throw new ProviderError(
