@@ -318,6 +318,54 @@ describe('fake Graph: mail through the real Graph client', () => {
     expect((s.body as { contentType: string }).contentType).toBe('html');
   });
 
+  it('finds a message by internetMessageId in the mailbox or one folder', async () => {
+    const target = fake.messages().find((m) => m.folderId === fake.folderId('sentitems'));
+    const literal = (target?.internetMessageId ?? '').replace(/'/g, "''");
+    const hit = (await client
+      .api('/me/messages')
+      .filter(`internetMessageId eq '${literal}'`)
+      .select('id,internetMessageId')
+      .top(1)
+      .get()) as { value: { id: string }[] };
+    expect(hit.value.map((m) => m.id)).toEqual([target?.id]);
+    const inInbox = (await client
+      .api('/me/mailFolders/inbox/messages')
+      .filter(`internetMessageId eq '${literal}'`)
+      .select('id')
+      .get()) as { value: unknown[] };
+    expect(inInbox.value).toEqual([]);
+    const paged = (await client.api('/me/mailFolders/inbox/messages').select('subject').top(20).get()) as {
+      value: unknown[];
+      '@odata.nextLink'?: string;
+    };
+    expect(paged.value).toHaveLength(20);
+    expect(paged['@odata.nextLink']).toContain('$skip=20');
+  });
+
+  it('selects folder properties, also inside a $batch, with a 404 item for an unknown folder', async () => {
+    const kids = (await client
+      .api('/me/mailFolders')
+      .select('id,childFolderCount,totalItemCount')
+      .top(50)
+      .get()) as { value: Record<string, unknown>[] };
+    expect(Object.keys(kids.value[0] ?? {}).sort()).toEqual(['childFolderCount', 'id', 'totalItemCount']);
+    const res = (await client.api('/$batch').post({
+      requests: ['sentitems', 'junkemail', 'nosuchfolder'].map((name) => ({
+        id: name,
+        method: 'GET',
+        url: `/me/mailFolders/${name}?$select=id`,
+      })),
+    })) as { responses: { id: string; status: number; body: { id?: string; error?: { code: string } } }[] };
+    const byId = Object.fromEntries(res.responses.map((r) => [r.id, r]));
+    expect(byId.sentitems?.body).toEqual({
+      '@odata.context': expect.any(String),
+      id: fake.folderId('sentitems'),
+    });
+    expect(byId.junkemail?.status).toBe(200);
+    expect(byId.nosuchfolder?.status).toBe(404);
+    expect(byId.nosuchfolder?.body.error?.code).toBe('ErrorItemNotFound');
+  });
+
   it('runs a JSON $batch of up to 20 requests, each counted', async () => {
     const ids = fake
       .messages()

@@ -62,8 +62,10 @@ export interface InjectedFault {
 }
 
 export interface FakeGraphStats {
-  /** HTTP requests received (a $batch envelope is one) */
+  /** HTTP requests received, identity included (a $batch envelope is one) */
   requests: number;
+  /** Graph calls as Microsoft counts them: each HTTP Graph request, and each item of a $batch */
+  graphCalls: number;
   /** Graph calls by route, batch items included; identity.* for the identity endpoints */
   byRoute: Record<string, number>;
   /** 429 answers (concurrency + rate) */
@@ -128,6 +130,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   const tokens = new TokenStore();
   const stats: FakeGraphStats = {
     requests: 0,
+    graphCalls: 0,
     byRoute: {},
     throttled: 0,
     throttledByKind: { concurrency: 0, rate: 0 },
@@ -175,6 +178,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   /** One Graph call: fault, bearer, throttle, latency, then the route. */
   const runCall = async (call: GraphCall, reply: Reply): Promise<void> => {
     const matched = matchRoute(call.method, call.path, ctx.user);
+    stats.graphCalls += 1;
     count('route' in matched ? matched.route.name : 'unknown');
     const fault = takeFault(faults, call.path + queryString(call.query));
     if (fault) return sendFault(reply, fault);

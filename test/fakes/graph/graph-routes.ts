@@ -1,6 +1,7 @@
 import type { ChangeType, DeltaEngine } from './delta.ts';
 import { hasAny, isBasicOnly, MAIL_SCOPES, USER_SCOPES } from './graph-auth.ts';
 import type { MailStore, StoredFolder } from './mail-store.ts';
+import { listMessages } from './message-list.ts';
 import { BODY_PROPERTIES, parseSelect, renderMessage } from './message-resource.ts';
 import { type Reply, sendGraphError } from './respond.ts';
 import type { AccessToken } from './token-store.ts';
@@ -37,6 +38,7 @@ export type Route =
   | { name: 'mailFolders.get'; folder: string }
   | { name: 'messages.delta'; folder: string }
   | { name: 'messages.get'; message: string }
+  | { name: 'messages.list'; folder: string | undefined }
   | { name: 'unknown' };
 
 /** Splits `/me/mailFolders('a')/childFolders/b/messages/delta` into a route. */
@@ -61,6 +63,8 @@ export function matchRoute(
   if (method !== 'GET') return { route: { name: 'unknown' }, userSeg };
   const lower = segs.map((s) => s.toLowerCase());
   if (segs.length === 0) return { route: { name: 'me' }, userSeg };
+  if (lower[0] === 'messages' && segs.length === 1)
+    return { route: { name: 'messages.list', folder: undefined }, userSeg };
   if (lower[0] === 'messages' && segs.length === 2)
     return { route: { name: 'messages.get', message: segs[1] as string }, userSeg };
   if (lower[0] !== 'mailfolders') return { route: { name: 'unknown' }, userSeg };
@@ -76,6 +80,8 @@ export function matchRoute(
   if (rest.length === 0) return { route: { name: 'mailFolders.get', folder }, userSeg };
   if (rest.length === 1 && rest[0] === 'childfolders')
     return { route: { name: 'mailFolders.list', parent: folder }, userSeg };
+  if (rest.length === 1 && rest[0] === 'messages')
+    return { route: { name: 'messages.list', folder }, userSeg };
   if (rest.length === 2 && rest[0] === 'messages' && rest[1] === 'delta') {
     return { route: { name: 'messages.delta', folder }, userSeg };
   }
@@ -127,9 +133,11 @@ export function handleRoute(
     case 'mailFolders.get': {
       const f = ctx.store.folder(route.folder);
       if (!f) return folderNotFound(reply);
+      const props = folderSelect(call.query.get('$select'));
+      if (typeof props === 'string') return unknownFolderProperty(reply, props);
       return reply.send(200, {
         '@odata.context': `${call.origin}/v1.0/$metadata#users('${ctx.user.id}')/mailFolders/$entity`,
-        ...renderFolder(ctx, f),
+        ...renderFolder(ctx, f, props),
       });
     }
     case 'messages.get': {
@@ -164,6 +172,8 @@ export function handleRoute(
         headers,
       );
     }
+    case 'messages.list':
+      return listMessages(ctx, route.folder, call, isBasicOnly(token), bodyAsText, linkBase, reply);
     case 'messages.delta':
       return delta(ctx, route.folder, call, token, prefer, linkBase, reply);
   }
@@ -248,14 +258,18 @@ function listFolders(
   const top = clampInt(call.query.get('$top'), 10, 1, 1000);
   const skip = clampInt(call.query.get('$skip'), 0, 0, Number.MAX_SAFE_INTEGER);
   const page = all.slice(skip, skip + top);
+  const props = folderSelect(call.query.get('$select'));
+  if (typeof props === 'string') return unknownFolderProperty(reply, props);
   const body: Record<string, unknown> = {
     '@odata.context': `${call.origin}/v1.0/$metadata#users('${ctx.user.id}')/mailFolders`,
-    value: page.map((f) => renderFolder(ctx, f)),
+    value: page.map((f) => renderFolder(ctx, f, props)),
   };
   if (skip + top < all.length) {
     const path = parentRef === undefined ? 'mailFolders' : `mailFolders('${parent.id}')/childFolders`;
     const q = new URLSearchParams();
     if (includeHidden) q.set('includeHiddenFolders', 'true');
+    const select = call.query.get('$select');
+    if (select) q.set('$select', select);
     q.set('$top', String(top));
     q.set('$skip', String(skip + top));
     body['@odata.nextLink'] = `${linkBase}/${path}?${q.toString().replace(/%24/g, '$')}`;
@@ -263,7 +277,46 @@ function listFolders(
   reply.send(200, body);
 }
 
-export function renderFolder(ctx: GraphContext, f: StoredFolder): Record<string, unknown> {
+const FOLDER_PROPERTIES = [
+  'id',
+  'displayName',
+  'parentFolderId',
+  'childFolderCount',
+  'unreadItemCount',
+  'totalItemCount',
+  'sizeInBytes',
+  'isHidden',
+];
+
+/** Canonical folder property names from `$select`, undefined for all, or the unknown name. */
+function folderSelect(raw: string | null): string[] | undefined | string {
+  if (!raw?.trim()) return undefined;
+  const out = ['id'];
+  for (const part of raw.split(',')) {
+    const name = part.trim();
+    const canonical = FOLDER_PROPERTIES.find((p) => p.toLowerCase() === name.toLowerCase());
+    if (!canonical) return name;
+    if (!out.includes(canonical)) out.push(canonical);
+  }
+  return out;
+}
+
+function unknownFolderProperty(reply: Reply, name: string) {
+  sendGraphError(
+    reply,
+    400,
+    'RequestBroker--ParseUri',
+    `Could not find a property named '${name}' on type 'microsoft.graph.mailFolder'.`,
+  );
+}
+
+export function renderFolder(ctx: GraphContext, f: StoredFolder, select?: string[]): Record<string, unknown> {
+  const all = folderJson(ctx, f);
+  if (!select) return all;
+  return Object.fromEntries(select.map((p) => [p, all[p]]));
+}
+
+function folderJson(ctx: GraphContext, f: StoredFolder): Record<string, unknown> {
   let unread = 0;
   for (const m of f.messages.values()) if (m.spec.isRead === false) unread += 1;
   return {
