@@ -62,7 +62,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
   const call = createGraphCall(options);
   const basicOnly = options.basicOnly ?? false;
   let backfill: { pump: DeltaPump<MessageMeta>; state: BackfillState } | null = null;
-  let changes: { pump: DeltaPump<MessageMeta>; cursor: SyncCursor } | null = null;
+  let changes: { pump: DeltaPump<MessageMeta>; cursor: SyncCursor; phase: 'others' | 'sent' } | null = null;
   const select = (basicOnly ? MESSAGE_SELECT : [...MESSAGE_SELECT, HEADERS_FIELD]).join(',');
 
   const pumpFor = (state: DeltaState, work: FolderCursor[]) =>
@@ -117,16 +117,27 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
 
     async changes(raw): Promise<ChangesPage> {
       let cursor = stateSchema.parse(raw);
+      // Sent Items last: a reply to the digest is tied to it through the digest's copy in the
+      // inbox (same conversation), which must be stored first.
       if (changes?.cursor !== raw) {
         changes = null;
         cursor = await refreshFolders(call, cursor);
-        changes = { pump: pumpFor(cursor, cursor.folders), cursor: raw };
+        const others = cursor.folders.filter((f) => !f.sent);
+        changes = { pump: pumpFor(cursor, others), cursor: raw, phase: 'others' };
       }
       const pages = await changes.pump.take(PAGES_PER_BATCH);
       const next = applyPages(cursor, pages);
-      const more = !changes.pump.finished;
+      let { pump, phase } = changes;
+      if (pump.finished && phase === 'others') {
+        pump = pumpFor(
+          next.state,
+          next.state.folders.filter((f) => f.sent),
+        );
+        phase = 'sent';
+      }
+      const more = !(pump.finished && phase === 'sent');
       const nextCursor: SyncCursor = { ...next.state };
-      changes = more ? { pump: changes.pump, cursor: nextCursor } : null;
+      changes = more ? { pump, cursor: nextCursor, phase } : null;
       return { messages: next.messages, deletedIds: next.removed, cursor: nextCursor, more };
     },
 
