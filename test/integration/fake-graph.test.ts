@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Client, type GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGraph, type FakeGraphMessageSpec, startFakeGraph } from '../fakes/graph/fake-graph.ts';
 import { signInToFake } from '../fakes/graph/sign-in.ts';
+import { graphTlsEnv } from '../fakes/graph/tls.ts';
 
+const execFileAsync = promisify(execFile);
 const clientId = '11111111-2222-3333-4444-555555555555';
 const email = 'ada@contoso.example';
 const MAIL_READ = ['openid', 'offline_access', 'User.Read', 'Mail.Read'];
@@ -49,6 +53,21 @@ describe('fake Graph: identity', () => {
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe('InvalidAuthenticationToken');
+  });
+
+  it('is trusted by child processes given graphTlsEnv()', async () => {
+    // Asynchronous: the fake lives in this process, so a blocking spawnSync would starve it.
+    const probe = (env: NodeJS.ProcessEnv) =>
+      execFileAsync(
+        process.execPath,
+        [
+          '-e',
+          `fetch(${JSON.stringify(`${fake.graphUrl}v1.0/me`)}).then((r) => console.log(r.status), (e) => console.log(e.cause?.code))`,
+        ],
+        { env },
+      ).then((r) => r.stdout.trim());
+    expect(await probe({ ...process.env, ...graphTlsEnv() })).toBe('401');
+    expect(await probe({ ...process.env, NODE_EXTRA_CA_CERTS: '' })).toMatch(/CERT|VERIFY/);
   });
 
   it('redirects with code and state, checks the PKCE verifier, and burns the code', async () => {
@@ -130,6 +149,13 @@ describe('fake Graph: identity', () => {
       const expired = await refresh(String(ok.body.refresh_token));
       expect(expired.body.error).toBe('invalid_grant');
       expect(expired.body.error_codes).toEqual([700082]);
+      strict.expireRefreshTokens(70008);
+      expect((await refresh(String(ok.body.refresh_token))).body.error_codes).toEqual([70008]);
+      strict.requireMfa(50079);
+      const enrol = await refresh(String(ok.body.refresh_token));
+      expect([enrol.body.error, enrol.body.error_codes]).toEqual(['interaction_required', [50079]]);
+      strict.allowRefresh();
+      expect((await refresh(String(ok.body.refresh_token))).status).toBe(200);
     } finally {
       await strict.close();
     }

@@ -103,8 +103,10 @@ export interface FakeGraph {
   messages(): (FakeGraphMessageSpec & { id: string; folderId: string; conversationId: string })[];
   invalidateDelta(folderRef: string): void;
   revokeRefreshTokens(): void;
-  expireRefreshTokens(): void;
-  requireMfa(): void;
+  /** default 700082 ("expired due to inactivity"); 70008 is the older wording */
+  expireRefreshTokens(code?: 70008 | 700082): void;
+  /** default 50076 (MFA required); 50079 (MFA enrolment required) */
+  requireMfa(code?: 50076 | 50079): void;
   /** undo revoke/expire/mfa for later grants */
   allowRefresh(): void;
   expireAccessTokens(): void;
@@ -324,11 +326,13 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       tokens.block = 'revoked';
       tokens.revokeAll();
     },
-    expireRefreshTokens: () => {
+    expireRefreshTokens: (code = 700082) => {
       tokens.block = 'expired';
+      tokens.blockCode = code;
     },
-    requireMfa: () => {
+    requireMfa: (code = 50076) => {
       tokens.block = 'mfa';
+      tokens.blockCode = code;
     },
     allowRefresh: () => {
       tokens.block = 'none';

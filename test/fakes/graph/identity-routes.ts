@@ -198,6 +198,15 @@ function refreshGrant(state: IdentityState, params: URLSearchParams, clientId: s
         'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
       );
     case 'expired':
+      if (state.tokens.blockCode === 70008) {
+        return sendIdentityError(
+          res,
+          400,
+          'invalid_grant',
+          70008,
+          'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        );
+      }
       return sendIdentityError(
         res,
         400,
@@ -210,8 +219,10 @@ function refreshGrant(state: IdentityState, params: URLSearchParams, clientId: s
         res,
         400,
         'interaction_required',
-        50076,
-        "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
+        state.tokens.blockCode === 50079 ? 50079 : 50076,
+        state.tokens.blockCode === 50079
+          ? 'Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access this resource.'
+          : "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
         {
           suberror: 'basic_action',
           claims: '{"access_token":{"capolids":{"essential":true,"values":["fake"]}}}',

@@ -37,6 +37,8 @@ export class TokenStore {
   private accessGeneration = 0;
   private refreshGeneration = 0;
   block: RefreshBlock = 'none';
+  /** the AADSTS code the block answers with (70008 or 700082 for expired, 50076 or 50079 for MFA) */
+  blockCode = 0;
 
   issueCode(c: Omit<AuthCode, 'expiresAt'>): string {
     // Entra codes start "0.A" / "M." and are long; the exact prefix is not documented.
