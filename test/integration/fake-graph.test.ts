@@ -312,7 +312,8 @@ describe('fake Graph: mail through the real Graph client', () => {
       .get()
       .catch((e: unknown) => e)) as GraphError;
     expect(err.statusCode).toBe(410);
-    expect(err.code).toBe('syncStateNotFound');
+    expect(err.code).toBe('SyncStateNotFound');
+    expect(err.message).toMatch(/^The sync state generation is not found/);
     const ok = (await client.api(other['@odata.deltaLink']).get()) as { value: unknown[] };
     expect(ok.value).toEqual([]);
     const restarted = (await client.api('/me/mailFolders/sentitems/messages/delta').get()) as {

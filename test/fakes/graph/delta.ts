@@ -42,8 +42,9 @@ export type DeltaResult =
   | { ok: true; body: Record<string, unknown>; count: number }
   | { ok: false; status: number; code: string; message: string };
 
-const GONE =
-  'The sync state generation is not found. The delta token is expired and data must be synchronized again.';
+// As Exchange answers (observed and reported in microsoftgraph/microsoft-graph-docs#2350).
+const gone410 = (epoch: number) =>
+  `The sync state generation is not found; generation=${epoch};[highest=${epoch + 1}][${epoch + 1}].`;
 const MAX_ROUNDS = 2000;
 
 /**
@@ -62,20 +63,20 @@ export class DeltaEngine {
     let offset = 0;
     if (r.skipToken !== null) {
       const parsed = this.parseSkip(r.skipToken);
-      if (!parsed) return gone('syncStateInvalid', 'The skip token is malformed or unknown.');
+      if (!parsed) return gone('SyncStateInvalid', 'The skip token is malformed or unknown.');
       [round, offset] = parsed;
       if (round.folderId !== r.folder.id)
-        return gone('syncStateInvalid', 'The skip token belongs to another folder.');
+        return gone('SyncStateInvalid', 'The skip token belongs to another folder.');
     } else {
       let state: DeltaState | undefined;
       if (r.deltaToken !== null) {
         state = decode<DeltaState>(r.deltaToken);
         if (!state || state.f !== r.folder.id)
-          return gone('syncStateInvalid', 'The delta token is malformed.');
+          return gone('SyncStateInvalid', 'The delta token is malformed.');
       }
       round = this.startRound(r, state);
     }
-    if (round.epoch !== r.folder.epoch) return gone('syncStateNotFound', GONE);
+    if (round.epoch !== r.folder.epoch) return gone('SyncStateNotFound', gone410(round.epoch));
 
     const slice = round.items.slice(offset, offset + r.pageSize);
     const value: Record<string, unknown>[] = [];

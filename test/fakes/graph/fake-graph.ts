@@ -375,10 +375,7 @@ const FAULT_DEFAULTS: Record<number, [string, string]> = {
   401: ['InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'],
   403: ['ErrorAccessDenied', 'Access is denied. Check credentials and try again.'],
   404: ['ErrorItemNotFound', 'The specified object was not found in the store.'],
-  410: [
-    'syncStateNotFound',
-    'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
-  ],
+  410: ['SyncStateNotFound', 'The sync state generation is not found; generation=1;[highest=2][2].'],
   429: ['ApplicationThrottled', 'Application is over its RequestRate limit.'],
   500: ['InternalServerError', 'An internal server error occurred.'],
   502: ['BadGateway', 'Bad gateway.'],
