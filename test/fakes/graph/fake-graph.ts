@@ -45,7 +45,10 @@ export interface FakeGraphOptions {
 
 export interface Latency {
   fixedMs: number;
+  /** plus a uniform 0..jitterMs */
   jitterMs?: number;
+  /** plus this per item in a collection answer (`value`), e.g. 1 ms per message of a delta page */
+  perItemMs?: number;
   seed?: number;
 }
 
@@ -209,10 +212,17 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     }
     stats.maxConcurrent = Math.max(stats.maxConcurrent, throttle.inFlight);
     try {
-      if (latency && latency.fixedMs + (latency.jitterMs ?? 0) > 0) {
-        await sleep(latency.fixedMs + Math.round(rand() * (latency.jitterMs ?? 0)));
-      }
-      handleRoute(ctx, matched.route, matched.userSeg, call, auth.token, reply);
+      // The answer is computed first so the delay can grow with its size, then held back while
+      // the call keeps its concurrency slot, as a slow backend would.
+      let answer: Parameters<Reply['send']> | undefined;
+      handleRoute(ctx, matched.route, matched.userSeg, call, auth.token, {
+        send: (...args) => {
+          answer = args;
+        },
+      });
+      const delay = latencyFor(latency, rand, answer?.[1]);
+      if (delay > 0) await sleep(delay);
+      if (answer) reply.send(...answer);
     } finally {
       admission.release();
     }
@@ -359,6 +369,13 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+function latencyFor(l: Latency | undefined, rand: () => number, body: unknown): number {
+  if (!l) return 0;
+  const value = (body as { value?: unknown } | undefined)?.value;
+  const items = Array.isArray(value) ? value.length : 0;
+  return l.fixedMs + Math.round(rand() * (l.jitterMs ?? 0)) + (l.perItemMs ?? 0) * items;
 }
 
 function takeFault(faults: (InjectedFault & { times: number })[], path: string): InjectedFault | undefined {
