@@ -109,7 +109,9 @@ describe('fake Graph: identity', () => {
 
   it('rotates refresh tokens; the old one stays valid (lenient, as Microsoft documents)', async () => {
     const first = await signInToFake(fake, { clientId, scopes: MAIL_READ });
-    expect(first.scope.split(' ')).toContain('offline_access');
+    // Entra lists the granted scopes but never offline_access, which only earns the refresh token.
+    expect(first.scope.split(' ')).toEqual(['openid', 'User.Read', 'Mail.Read']);
+    expect(first.refresh_token).toBeTruthy();
     const refresh = (rt: string) =>
       fetch(fake.tokenUrl, {
         method: 'POST',

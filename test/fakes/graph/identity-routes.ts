@@ -269,7 +269,8 @@ function sendTokens(state: IdentityState, res: ServerResponse, clientId: string,
   const ttl = state.config.accessTokenTtlSeconds;
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
-    scope: scopes.join(' '),
+    // offline_access only earns the refresh token; Entra never lists it in `scope`.
+    scope: scopes.filter((s) => s.toLowerCase() !== 'offline_access').join(' '),
     expires_in: ttl,
     ext_expires_in: ttl,
     access_token: state.tokens.issueAccess(scopes, ttl),
