@@ -293,6 +293,20 @@ describe('fake Graph: mail through the real Graph client', () => {
       .filter('receivedDateTime ge 2025-01-05T07:00:00Z')
       .get()) as { value: unknown[] };
     expect(res.value).toHaveLength(4); // messages 103..106 are at or after hour 103 (Jan 5, 07:00)
+    const newest = (await client
+      .api('/me/mailFolders/sentitems/messages/delta')
+      .orderby('receivedDateTime desc')
+      .top(2)
+      .select('internetMessageId')
+      .get()) as { value: { internetMessageId: string }[]; '@odata.deltaLink'?: string };
+    expect(newest.value.map((m) => m.internetMessageId)).toEqual([
+      '<m106@contoso.example>',
+      '<m105@contoso.example>',
+    ]);
+    expect(newest['@odata.deltaLink']).toBeTruthy();
+    await expect(
+      client.api('/me/mailFolders/sentitems/messages/delta').orderby('subject').get(),
+    ).rejects.toMatchObject({ statusCode: 400 });
     await expect(
       client.api('/me/mailFolders/sentitems/messages/delta').filter("subject eq 'x'").get(),
     ).rejects.toMatchObject({

@@ -29,6 +29,8 @@ export interface DeltaRequest {
   select: string[] | undefined;
   filter: string | undefined;
   changeType: ChangeType | undefined;
+  /** `$top`: the initial round lists at most this many (newest) messages */
+  top: number | undefined;
   deltaToken: string | null;
   skipToken: string | null;
   pageSize: number;
@@ -140,7 +142,8 @@ export class DeltaEngine {
     if (!state) {
       const all = [...folder.messages.values()].filter(keep);
       all.sort((a, b) => b.spec.receivedDateTime.localeCompare(a.spec.receivedDateTime));
-      for (const m of all) items.push({ kind: 'message', id: m.id });
+      for (const m of r.top === undefined ? all : all.slice(0, r.top))
+        items.push({ kind: 'message', id: m.id });
     } else {
       const s = state.s;
       if (changeType !== 'deleted') {

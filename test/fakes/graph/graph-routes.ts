@@ -213,6 +213,15 @@ function delta(
       'The query filter contains one or more invalid nodes.',
     );
   }
+  const orderby = call.query.get('$orderby');
+  if (orderby !== null && !/^\s*receivedDateTime\s+desc\s*$/i.test(orderby)) {
+    return sendGraphError(
+      reply,
+      400,
+      'ErrorInvalidUrlQuery',
+      'The only supported $orderby for message delta is receivedDateTime desc.',
+    );
+  }
   const ct = call.query.get('changeType');
   if (ct !== null && !['created', 'updated', 'deleted'].includes(ct)) {
     return sendGraphError(
@@ -229,6 +238,7 @@ function delta(
     select: sel.props,
     filter,
     changeType: (ct ?? undefined) as ChangeType | undefined,
+    top: topOf(call.query.get('$top')),
     deltaToken: call.query.get('$deltatoken'),
     skipToken: call.query.get('$skiptoken'),
     pageSize,
@@ -395,6 +405,11 @@ function unknownProperty(reply: Reply, name: string) {
     'RequestBroker--ParseUri',
     `Could not find a property named '${name}' on type 'microsoft.graph.message'.`,
   );
+}
+
+function topOf(raw: string | null): number | undefined {
+  const n = Number(raw);
+  return raw !== null && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 function clampInt(raw: string | null, dflt: number, min: number, max: number): number {
