@@ -287,6 +287,35 @@ describe('fake Graph: mail through the real Graph client', () => {
     expect(fake.stats.pagesServed).toBeGreaterThanOrEqual(5);
   });
 
+  it('reports updates and deletions, and filters a chain by changeType', async () => {
+    const folder = fake.addFolder({ displayName: 'Scratch' });
+    const a = fake.addMessage(msg(400, folder));
+    const b = fake.addMessage(msg(401, folder));
+    const first = (await client.api(`/me/mailFolders/${folder}/messages/delta`).select('isRead').get()) as {
+      value: unknown[];
+      '@odata.deltaLink': string;
+    };
+    const createdOnly = (await client
+      .api(`/me/mailFolders/${folder}/messages/delta`)
+      .query({ changeType: 'created' })
+      .get()) as { '@odata.deltaLink': string };
+    expect(first.value).toHaveLength(2);
+    fake.updateMessage(a, { isRead: false });
+    fake.deleteMessage(b);
+    const c = fake.addMessage(msg(402, folder));
+    const next = (await client.api(first['@odata.deltaLink']).get()) as { value: Record<string, unknown>[] };
+    expect(next.value).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: a, isRead: false }),
+        expect.objectContaining({ id: b, '@removed': { reason: 'deleted' } }),
+        expect.objectContaining({ id: c }),
+      ]),
+    );
+    expect(next.value).toHaveLength(3);
+    const created = (await client.api(createdOnly['@odata.deltaLink']).get()) as { value: { id: string }[] };
+    expect(created.value.map((m) => m.id)).toEqual([c]);
+  });
+
   it('honours $filter=receivedDateTime ge and refuses other filters', async () => {
     const res = (await client
       .api('/me/mailFolders/sentitems/messages/delta')
@@ -525,6 +554,36 @@ describe('fake Graph: scopes, throttling and faults', () => {
       await expect(signInToFake(own, { clientId, scopes: MAIL_READ })).resolves.toBeTruthy();
     } finally {
       await own.close();
+    }
+  });
+
+  it('throttles batch items like any other call: each takes a concurrency slot', async () => {
+    const t = await signInToFake(fake, { clientId, scopes: MAIL_READ });
+    const c = graphClient(fake, t.access_token);
+    const before = fake.stats.throttledByKind.concurrency;
+    fake.setLatency({ fixedMs: 1500 });
+    try {
+      const plain = [1, 2].map(() =>
+        c
+          .api('/me/mailFolders/inbox')
+          .middlewareOptions(noRetry())
+          .get()
+          .catch((e: unknown) => e),
+      );
+      const batch = (await c.api('/$batch').post({
+        requests: Array.from({ length: 4 }, (_, i) => ({
+          id: String(i),
+          method: 'GET',
+          url: '/me/mailFolders/inbox?$select=id',
+        })),
+      })) as { responses: { status: number; headers: Record<string, string> }[] };
+      await Promise.all(plain);
+      const throttledItems = batch.responses.filter((r) => r.status === 429);
+      expect(fake.stats.throttledByKind.concurrency - before).toBeGreaterThanOrEqual(1);
+      for (const r of throttledItems) expect(r.headers['Retry-After']).toBe('1');
+      expect(fake.stats.maxConcurrent).toBeLessThanOrEqual(4);
+    } finally {
+      fake.setLatency(undefined);
     }
   });
 
