@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../gmail/mail-builder.ts';
 import { handleBatch } from './batch.ts';
 import { DeltaEngine } from './delta.ts';
+import { type InjectedFault, sendFault, takeFault } from './faults.ts';
 import { checkBearer, WWW_AUTHENTICATE } from './graph-auth.ts';
 import { type GraphCall, type GraphContext, handleRoute, matchRoute } from './graph-routes.ts';
 import { handleAuthorize, handleToken, type IdentityState } from './identity-routes.ts';
@@ -16,6 +17,7 @@ import { serverTlsOptions } from './tls.ts';
 import { TokenStore } from './token-store.ts';
 import type { FakeGraphFolderSpec, FakeGraphMessageSpec } from './types.ts';
 
+export type { InjectedFault } from './faults.ts';
 export type { FakeGraphFolderSpec, FakeGraphMessageSpec, Recipient } from './types.ts';
 
 export interface FakeGraphOptions {
@@ -50,18 +52,6 @@ export interface Latency {
   /** plus this per item in a collection answer (`value`), e.g. 1 ms per message of a delta page */
   perItemMs?: number;
   seed?: number;
-}
-
-export interface InjectedFault {
-  /** matched against the path after the host, with query (batch items: their url) */
-  path: RegExp;
-  status: number;
-  /** Graph error code; defaults per status (410 syncStateNotFound, 429 ApplicationThrottled, ...) */
-  code?: string;
-  message?: string;
-  retryAfterSeconds?: number;
-  /** default 1 */
-  times?: number;
 }
 
 export interface FakeGraphStats {
@@ -376,36 +366,6 @@ function latencyFor(l: Latency | undefined, rand: () => number, body: unknown): 
   const value = (body as { value?: unknown } | undefined)?.value;
   const items = Array.isArray(value) ? value.length : 0;
   return l.fixedMs + Math.round(rand() * (l.jitterMs ?? 0)) + (l.perItemMs ?? 0) * items;
-}
-
-function takeFault(faults: (InjectedFault & { times: number })[], path: string): InjectedFault | undefined {
-  const i = faults.findIndex((f) => f.times > 0 && f.path.test(path));
-  const f = faults[i];
-  if (!f) return undefined;
-  f.times -= 1;
-  if (f.times <= 0) faults.splice(i, 1);
-  return f;
-}
-
-const FAULT_DEFAULTS: Record<number, [string, string]> = {
-  400: ['BadRequest', 'The request is invalid.'],
-  401: ['InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'],
-  403: ['ErrorAccessDenied', 'Access is denied. Check credentials and try again.'],
-  404: ['ErrorItemNotFound', 'The specified object was not found in the store.'],
-  410: ['SyncStateNotFound', 'The sync state generation is not found; generation=1;[highest=2][2].'],
-  429: ['ApplicationThrottled', 'Application is over its RequestRate limit.'],
-  500: ['InternalServerError', 'An internal server error occurred.'],
-  502: ['BadGateway', 'Bad gateway.'],
-  503: ['ServiceNotAvailable', 'The service is temporarily unavailable.'],
-  504: ['GatewayTimeout', 'The gateway timed out.'],
-};
-
-function sendFault(reply: Reply, f: InjectedFault): void {
-  const [code, message] = FAULT_DEFAULTS[f.status] ?? ['UnknownError', ''];
-  const headers: Record<string, string> = {};
-  if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
-  if (f.status === 401) headers['WWW-Authenticate'] = WWW_AUTHENTICATE;
-  sendGraphError(reply, f.status, f.code ?? code, f.message ?? message, headers);
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {

@@ -1,6 +1,8 @@
 import type { ChangeType, DeltaEngine } from './delta.ts';
+import { getFolder, listFolders } from './folder-routes.ts';
 import { hasAny, isBasicOnly, MAIL_SCOPES, USER_SCOPES } from './graph-auth.ts';
-import type { MailStore, StoredFolder } from './mail-store.ts';
+import type { MailStore } from './mail-store.ts';
+import { sendMe } from './me-route.ts';
 import { listMessages } from './message-list.ts';
 import { BODY_PROPERTIES, parseSelect, renderMessage } from './message-resource.ts';
 import { type Reply, sendGraphError } from './respond.ts';
@@ -130,16 +132,8 @@ export function handleRoute(
   switch (route.name) {
     case 'mailFolders.list':
       return listFolders(ctx, route.parent, call, linkBase, reply);
-    case 'mailFolders.get': {
-      const f = ctx.store.folder(route.folder);
-      if (!f) return folderNotFound(reply);
-      const props = folderSelect(call.query.get('$select'));
-      if (typeof props === 'string') return unknownFolderProperty(reply, props);
-      return reply.send(200, {
-        '@odata.context': `${call.origin}/v1.0/$metadata#users('${ctx.user.id}')/mailFolders/$entity`,
-        ...renderFolder(ctx, f, props),
-      });
-    }
+    case 'mailFolders.get':
+      return getFolder(ctx, route.folder, call, reply);
     case 'messages.get': {
       const m = ctx.store.message(route.message);
       if (!m)
@@ -254,136 +248,6 @@ function delta(
   reply.send(200, result.body, { 'preference-applied': applied.join(', ') });
 }
 
-function listFolders(
-  ctx: GraphContext,
-  parentRef: string | undefined,
-  call: GraphCall,
-  linkBase: string,
-  reply: Reply,
-) {
-  const parent = parentRef === undefined ? ctx.store.root : ctx.store.folder(parentRef);
-  if (!parent) return folderNotFound(reply);
-  const includeHidden = call.query.get('includeHiddenFolders') === 'true';
-  const all = ctx.store.children(parent.id).filter((f) => includeHidden || !f.isHidden);
-  const top = clampInt(call.query.get('$top'), 10, 1, 1000);
-  const skip = clampInt(call.query.get('$skip'), 0, 0, Number.MAX_SAFE_INTEGER);
-  const page = all.slice(skip, skip + top);
-  const props = folderSelect(call.query.get('$select'));
-  if (typeof props === 'string') return unknownFolderProperty(reply, props);
-  const body: Record<string, unknown> = {
-    '@odata.context': `${call.origin}/v1.0/$metadata#users('${ctx.user.id}')/mailFolders`,
-    value: page.map((f) => renderFolder(ctx, f, props)),
-  };
-  if (skip + top < all.length) {
-    const path = parentRef === undefined ? 'mailFolders' : `mailFolders('${parent.id}')/childFolders`;
-    const q = new URLSearchParams();
-    if (includeHidden) q.set('includeHiddenFolders', 'true');
-    const select = call.query.get('$select');
-    if (select) q.set('$select', select);
-    q.set('$top', String(top));
-    q.set('$skip', String(skip + top));
-    body['@odata.nextLink'] = `${linkBase}/${path}?${q.toString().replace(/%24/g, '$')}`;
-  }
-  reply.send(200, body);
-}
-
-const FOLDER_PROPERTIES = [
-  'id',
-  'displayName',
-  'parentFolderId',
-  'childFolderCount',
-  'unreadItemCount',
-  'totalItemCount',
-  'sizeInBytes',
-  'isHidden',
-];
-
-/** Canonical folder property names from `$select`, undefined for all, or the unknown name. */
-function folderSelect(raw: string | null): string[] | undefined | string {
-  if (!raw?.trim()) return undefined;
-  const out = ['id'];
-  for (const part of raw.split(',')) {
-    const name = part.trim();
-    const canonical = FOLDER_PROPERTIES.find((p) => p.toLowerCase() === name.toLowerCase());
-    if (!canonical) return name;
-    if (!out.includes(canonical)) out.push(canonical);
-  }
-  return out;
-}
-
-function unknownFolderProperty(reply: Reply, name: string) {
-  sendGraphError(
-    reply,
-    400,
-    'RequestBroker--ParseUri',
-    `Could not find a property named '${name}' on type 'microsoft.graph.mailFolder'.`,
-  );
-}
-
-export function renderFolder(ctx: GraphContext, f: StoredFolder, select?: string[]): Record<string, unknown> {
-  const all = folderJson(ctx, f);
-  if (!select) return all;
-  return Object.fromEntries(select.map((p) => [p, all[p]]));
-}
-
-function folderJson(ctx: GraphContext, f: StoredFolder): Record<string, unknown> {
-  let unread = 0;
-  for (const m of f.messages.values()) if (m.spec.isRead === false) unread += 1;
-  return {
-    id: f.id,
-    displayName: f.displayName,
-    parentFolderId: f.parentFolderId || `${ctx.store.root.id.slice(0, -4)}AQAAAA==`,
-    childFolderCount: ctx.store.children(f.id).length,
-    unreadItemCount: unread,
-    totalItemCount: f.messages.size,
-    sizeInBytes: f.messages.size * 4096,
-    isHidden: f.isHidden,
-  };
-}
-
-function sendMe(ctx: GraphContext, call: GraphCall, reply: Reply) {
-  const u = ctx.user;
-  const [given, ...rest] = u.displayName.split(' ');
-  const all: Record<string, unknown> = {
-    businessPhones: [],
-    displayName: u.displayName,
-    givenName: given ?? null,
-    jobTitle: null,
-    mail: u.email,
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: 'en-US',
-    surname: rest.join(' ') || null,
-    userPrincipalName: u.email,
-    id: u.id,
-  };
-  const extra: Record<string, unknown> = {
-    proxyAddresses: u.proxyAddresses,
-    otherMails: [],
-    mailNickname: u.email.split('@')[0],
-  };
-  const select = call.query.get('$select');
-  let body: Record<string, unknown> = all;
-  if (select) {
-    body = {};
-    for (const raw of select.split(',')) {
-      const name = raw.trim();
-      const key = Object.keys({ ...all, ...extra }).find((k) => k.toLowerCase() === name.toLowerCase());
-      if (!key) {
-        return sendGraphError(
-          reply,
-          400,
-          'Request_BadRequest',
-          `Could not find a property named '${name}' on type 'microsoft.graph.user'.`,
-        );
-      }
-      body[key] = all[key] ?? extra[key];
-    }
-  }
-  const context = select ? `users(${select})/$entity` : 'users/$entity';
-  reply.send(200, { '@odata.context': `${call.origin}/v1.0/$metadata#${context}`, ...body });
-}
-
 export function parsePrefer(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(',')) {
@@ -410,10 +274,4 @@ function unknownProperty(reply: Reply, name: string) {
 function topOf(raw: string | null): number | undefined {
   const n = Number(raw);
   return raw !== null && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function clampInt(raw: string | null, dflt: number, min: number, max: number): number {
-  const n = Number(raw);
-  if (raw === null || !Number.isInteger(n)) return dflt;
-  return Math.max(min, Math.min(max, n));
 }
