@@ -52,9 +52,9 @@ export class DeltaPump<M> {
     }
   }
 
-  /** Whether every folder's round is done and handed out. */
+  /** Whether every folder's round is done and handed out (a failed one is not done: take() throws). */
   get finished(): boolean {
-    return this.chains === 0 && this.buffer.length === 0;
+    return this.chains === 0 && this.buffer.length === 0 && this.failure === null;
   }
 
   /** The next fetched pages (at most `maxPages`); waits for one. Empty only when finished. */

@@ -63,6 +63,12 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
   const basicOnly = options.basicOnly ?? false;
   let backfill: { pump: DeltaPump<MessageMeta>; state: BackfillState } | null = null;
   let changes: { pump: DeltaPump<MessageMeta>; cursor: SyncCursor; phase: 'others' | 'sent' } | null = null;
+  /**
+   * The cursor a backfill just ended with: its deltaLinks are seconds old, so the catch-up round
+   * the sync runs next would only spend a request per folder. Mail that arrived meanwhile comes
+   * with the next scheduled sync.
+   */
+  let justBackfilled: string | null = null;
   const select = (basicOnly ? MESSAGE_SELECT : [...MESSAGE_SELECT, HEADERS_FIELD]).join(',');
 
   const pumpFor = (state: DeltaState, work: FolderCursor[]) =>
@@ -106,17 +112,18 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
       const done = backfill.pump.finished;
       const nextState: BackfillState = { ...next.state };
       backfill = done ? null : { pump: backfill.pump, state: nextState };
-      return {
-        messages: next.messages,
-        listed: next.state.listed,
-        state: nextState,
-        done,
-        ...(done ? { cursor: { ...next.state, listed: 0 } as SyncCursor } : {}),
-      };
+      if (!done) return { messages: next.messages, listed: next.state.listed, state: nextState, done };
+      const cursor: SyncCursor = { ...next.state, listed: 0 };
+      justBackfilled = signature(next.state);
+      return { messages: next.messages, listed: next.state.listed, state: nextState, done, cursor };
     },
 
     async changes(raw): Promise<ChangesPage> {
       let cursor = stateSchema.parse(raw);
+      if (justBackfilled !== null && signature(cursor) === justBackfilled) {
+        justBackfilled = null;
+        return { messages: [], deletedIds: [], cursor: raw, more: false };
+      }
       // Sent Items last: a reply to the digest is tied to it through the digest's copy in the
       // inbox (same conversation), which must be stored first.
       if (changes?.cursor !== raw) {
@@ -208,6 +215,11 @@ async function fetchFolderPage(
     inRound: nextLink !== undefined,
     gone: false,
   };
+}
+
+/** Where every folder stands (the stored JSON may come back with its keys in another order). */
+function signature(state: DeltaState): string {
+  return state.folders.map((f) => `${f.id} ${f.inRound} ${f.link}`).join('\n');
 }
 
 /** The state after some pages: each page moves its folder on; a page's messages once each. */
