@@ -56,6 +56,8 @@ export class MailStore {
   readonly folders = new Map<string, StoredFolder>();
   readonly root: StoredFolder;
   private readonly byMessageId = new Map<string, StoredMessage>();
+  /** internetMessageId -> the messages carrying it (a message sent to oneself is in two folders) */
+  private readonly byInternetId = new Map<string, Set<StoredMessage>>();
   private seqCounter = 0;
   private idCounter = 0;
   private readonly conversations = new Map<string, string>();
@@ -110,6 +112,10 @@ export class MailStore {
     return this.byMessageId.get(id);
   }
 
+  withInternetMessageId(internetMessageId: string): StoredMessage[] {
+    return [...(this.byInternetId.get(internetMessageId) ?? [])];
+  }
+
   addMessage(spec: FakeGraphMessageSpec): string {
     const folder = this.requireFolder(spec.folder);
     const id = spec.id ?? this.nextId('message');
@@ -127,13 +133,15 @@ export class MailStore {
       addedSeq: seq,
     };
     folder.messages.set(id, m);
-    this.byMessageId.set(id, m);
+    this.index(m);
     return id;
   }
 
   update(id: string, patch: Partial<Omit<FakeGraphMessageSpec, 'folder' | 'id'>>): void {
     const m = this.requireMessage(id);
+    this.unindex(m);
     m.spec = { ...m.spec, ...patch };
+    this.index(m);
     m.changeSeq = this.nextSeq();
     m.lastModifiedDateTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
@@ -155,7 +163,7 @@ export class MailStore {
       lastModifiedDateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
     target.messages.set(newId, moved);
-    this.byMessageId.set(newId, moved);
+    this.index(moved);
     return newId;
   }
 
@@ -174,8 +182,22 @@ export class MailStore {
   private remove(m: StoredMessage, reason: Tombstone['reason']): void {
     const folder = this.requireFolder(m.folderId);
     folder.messages.delete(m.id);
-    this.byMessageId.delete(m.id);
+    this.unindex(m);
     folder.tombstones.push({ id: m.id, addedSeq: m.addedSeq, removedSeq: this.nextSeq(), reason });
+  }
+
+  private index(m: StoredMessage): void {
+    this.byMessageId.set(m.id, m);
+    const set = this.byInternetId.get(m.spec.internetMessageId) ?? new Set();
+    set.add(m);
+    this.byInternetId.set(m.spec.internetMessageId, set);
+  }
+
+  private unindex(m: StoredMessage): void {
+    this.byMessageId.delete(m.id);
+    const set = this.byInternetId.get(m.spec.internetMessageId);
+    set?.delete(m);
+    if (set?.size === 0) this.byInternetId.delete(m.spec.internetMessageId);
   }
 
   private requireMessage(id: string): StoredMessage {

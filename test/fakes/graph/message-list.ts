@@ -18,19 +18,14 @@ export function listMessages(
   linkBase: string,
   reply: Reply,
 ) {
-  let pool: Iterable<StoredMessage>;
-  if (folderRef === undefined) {
-    pool = [...ctx.store.folders.values()].flatMap((f) => [...f.messages.values()]);
-  } else {
-    const folder = ctx.store.folder(folderRef);
-    if (!folder)
-      return sendGraphError(
-        reply,
-        404,
-        'ErrorItemNotFound',
-        'The specified object was not found in the store.',
-      );
-    pool = folder.messages.values();
+  const folder = folderRef === undefined ? undefined : ctx.store.folder(folderRef);
+  if (folderRef !== undefined && !folder) {
+    return sendGraphError(
+      reply,
+      404,
+      'ErrorItemNotFound',
+      'The specified object was not found in the store.',
+    );
   }
   const sel = parseSelect(call.query.get('$select'));
   if ('unknown' in sel) {
@@ -50,25 +45,26 @@ export function listMessages(
     );
   }
   const filter = call.query.get('$filter');
-  let keep: (m: StoredMessage) => boolean = () => true;
-  if (filter) {
-    const imid = /^\s*internetMessageId\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
-    const since = sinceOf(filter);
-    if (imid?.[1] !== undefined) {
-      const wanted = imid[1].replace(/''/g, "'");
-      keep = (m) => m.spec.internetMessageId === wanted;
-    } else if (since) keep = (m) => since(m.spec.receivedDateTime);
-    else
-      return sendGraphError(
-        reply,
-        400,
-        'ErrorInvalidUrlQueryFilter',
-        'The query filter contains one or more invalid nodes.',
-      );
+  let pool: StoredMessage[];
+  const imid = filter ? /^\s*internetMessageId\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter) : null;
+  const since = filter ? sinceOf(filter) : undefined;
+  if (imid?.[1] !== undefined) {
+    // An index, as Exchange has: digests look their replies up this way in big mailboxes.
+    pool = ctx.store.withInternetMessageId(imid[1].replace(/''/g, "'"));
+  } else if (filter && !since) {
+    return sendGraphError(
+      reply,
+      400,
+      'ErrorInvalidUrlQueryFilter',
+      'The query filter contains one or more invalid nodes.',
+    );
+  } else {
+    const source = folder ? [folder] : [...ctx.store.folders.values()];
+    pool = source.flatMap((f) => [...f.messages.values()]);
+    if (since) pool = pool.filter((m) => since(m.spec.receivedDateTime));
   }
-  const all = [...pool]
-    .filter(keep)
-    .sort((a, b) => b.spec.receivedDateTime.localeCompare(a.spec.receivedDateTime));
+  if (folder) pool = pool.filter((m) => m.folderId === folder.id);
+  const all = pool.sort((a, b) => b.spec.receivedDateTime.localeCompare(a.spec.receivedDateTime));
   const top = Math.min(1000, Math.max(1, Number(call.query.get('$top') ?? 10) || 10));
   const skip = Math.max(0, Number(call.query.get('$skip') ?? 0) || 0);
   const page = all.slice(skip, skip + top);
