@@ -7,6 +7,12 @@ import { mapOutlookError } from './map-outlook-error.ts';
 
 /** Past this many 429s in a row, the job goes back to the queue's backoff instead. */
 const MAX_RATE_LIMIT_RETRIES = 8;
+/**
+ * A dropped connection (a keep-alive socket the server closed while the store was busy) or a
+ * 5xx: every request here only reads, so trying again soon is safe, a few times.
+ */
+const MAX_TEMPORARY_RETRIES = 3;
+const TEMPORARY_BACKOFF_MS = 250;
 /** Graph's throttling window when a 429 carries no Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 30_000;
 
@@ -58,7 +64,7 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
   ): Promise<T> => {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
-    for (let limited = 0; ; ) {
+    for (let limited = 0, failed = 0; ; ) {
       await options.governor?.take(callOptions.units ?? 1);
       const release = await options.lease?.acquire();
       let mapped: ProviderError;
@@ -73,6 +79,12 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
       if (mapped.code === 'AUTH_REVOKED' && !refreshed) {
         refreshed = true;
         token = await options.tokens.getAccessToken(token);
+        continue;
+      }
+      if (mapped.code === 'TEMPORARY' && failed < MAX_TEMPORARY_RETRIES) {
+        failed++;
+        const wait = Math.min(mapped.retryAfterMs ?? TEMPORARY_BACKOFF_MS * 2 ** failed, 10_000);
+        await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
       if (mapped.code === 'RATE_LIMITED') {
