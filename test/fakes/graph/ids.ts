@@ -1,22 +1,26 @@
 import { createHash } from 'node:crypto';
 
+const prefixes = new Map<string, string>();
+
 /**
- * Exchange-like ids ("AAMkAD...="): base64 of an entry id. Derived from a counter and a salt so
- * a seeded mailbox gets the same ids every run, while a moved message gets a fresh one.
+ * Exchange-like ids ("AAMkAD...AAA="). Like real ones they share a long mailbox-specific prefix
+ * (derived from the salt) and differ in the tail (derived from a counter), so a seeded mailbox
+ * gets the same ids every run, a moved message gets a fresh one, and 100,000 cost nothing.
  */
 export function exchangeId(kind: 'message' | 'folder' | 'conversation', salt: string, n: number): string {
-  const digest = createHash('sha256').update(`${kind}:${salt}:${n}`).digest();
-  const prefix =
-    kind === 'folder'
-      ? 'AAMkADFmMTI0LTQ5AC4AAAAAAA'
-      : kind === 'conversation'
-        ? 'AAQkADFmMTI0LTQ5'
-        : 'AAMkADFmMTI0LTQ5AEYAAAAAAA';
-  const tail =
-    kind === 'message'
-      ? digest.toString('base64url') + digest.subarray(0, 18).toString('base64url')
-      : digest.toString('base64url').slice(0, 24);
-  return `${prefix}${tail}AAA=`;
+  const key = `${kind}:${salt}`;
+  let prefix = prefixes.get(key);
+  if (!prefix) {
+    const mailbox = createHash('sha256').update(key).digest('base64url');
+    const head = kind === 'folder' ? 'AAMkAD' : kind === 'conversation' ? 'AAQkAD' : 'AAMkAD';
+    prefix = `${head}${mailbox.slice(0, kind === 'message' ? 64 : 30)}`;
+    prefixes.set(key, prefix);
+  }
+  const tail = Buffer.alloc(12);
+  tail.writeUInt32BE(Math.imul(n, 2654435761) >>> 0, 0);
+  tail.writeUInt32BE(n >>> 0, 4);
+  tail.writeUInt32BE(Math.imul(n ^ 0x5bd1e995, 0x27d4eb2d) >>> 0, 8);
+  return `${prefix}${tail.toString('base64url')}AAA=`;
 }
 
 export function changeKey(seq: number): string {

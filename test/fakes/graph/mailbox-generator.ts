@@ -155,7 +155,7 @@ export function generateMailbox(o: GenerateMailboxOptions): GeneratedMailbox {
   const messages: FakeGraphMessageSpec[] = [];
   let seq = 0;
   let conv = 0;
-  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = (t: number) => `${new Date(t).toISOString().slice(0, 19)}Z`;
   const msgId = (fromMe: boolean, domain: string) => {
     seq += 1;
     const tag = Math.floor(rand() * 0xffffffff)
