@@ -90,8 +90,11 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
       const known = await lookUpKnownFolders(call);
       const listed = await listSyncFolders(call, known);
       // An empty folder costs no request now; a later sync starts it once it holds mail.
+      // Biggest first: each folder's pages can only be read one after the other, so the longest
+      // chain must start at once for the backfill to take no longer than it.
       const folders = listed
         .filter((f) => f.total > 0)
+        .sort((a, b) => b.total - a.total)
         .map((f) => ({ id: f.id, label: f.label, sent: f.sent, link: null, inRound: false }));
       const base = { provider: 'outlook' as const, since: since.toISOString(), known };
       const state: BackfillState = { ...base, folders, listed: 0 };
