@@ -150,4 +150,22 @@ describe('fake Graph: scopes, throttling and faults', () => {
       displayName: 'Inbox',
     });
   });
+
+  it('matches faults on the decoded path and query, e.g. resyncRequired on a deltaLink', async () => {
+    const t = await signInToFake(fake, { clientId, scopes: MAIL_READ });
+    const c = graphClient(fake, t.access_token);
+    const inbox = fake.folderId('inbox');
+    const first = (await c.api(`/me/mailFolders/${encodeURIComponent(inbox)}/messages/delta`).get()) as {
+      '@odata.deltaLink': string;
+    };
+    fake.injectFault({ path: new RegExp(`${inbox}.*\\$deltatoken=`), status: 410, code: 'resyncRequired' });
+    const err = (await c
+      .api(first['@odata.deltaLink'])
+      .get()
+      .catch((e: unknown) => e)) as GraphError;
+    expect([err.statusCode, err.code]).toEqual([410, 'resyncRequired']);
+    expect((await c.api(first['@odata.deltaLink']).get()) as { value: unknown[] }).toMatchObject({
+      value: [],
+    });
+  });
 });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../gmail/mail-builder.ts';
 import { handleBatch } from './batch.ts';
 import { DeltaEngine } from './delta.ts';
-import { type InjectedFault, sendFault, takeFault } from './faults.ts';
+import { faultPath, type InjectedFault, sendFault, takeFault } from './faults.ts';
 import { checkBearer, WWW_AUTHENTICATE } from './graph-auth.ts';
 import { type GraphCall, type GraphContext, handleRoute, matchRoute } from './graph-routes.ts';
 import { handleAuthorize, handleToken, type IdentityState } from './identity-routes.ts';
@@ -175,7 +175,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     const matched = matchRoute(call.method, call.path, ctx.user);
     stats.graphCalls += 1;
     count('route' in matched ? matched.route.name : 'unknown');
-    const fault = takeFault(faults, call.path + queryString(call.query));
+    const fault = takeFault(faults, faultPath(call.path, call.query));
     if (fault) return sendFault(reply, fault);
     const auth = checkBearer(tokens, call.headers.authorization);
     if (!auth.ok) {
@@ -226,7 +226,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     const idm = /^\/([^/]+)\/oauth2\/v2\.0\/(authorize|token)$/.exec(url.pathname);
     if (idm?.[1] && idm[2]) {
       count(`identity.${idm[2]}`);
-      const fault = takeFault(faults, url.pathname + url.search);
+      const fault = takeFault(faults, faultPath(url.pathname, url.searchParams));
       if (fault) {
         return sendIdentityError(
           res,
@@ -373,12 +373,6 @@ function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
   for (const [k, v] of Object.entries(req.headers))
     out[k] = Array.isArray(v) ? v.join(', ') : (v as string | undefined);
   return out;
-}
-
-function queryString(q: URLSearchParams): string {
-  // Decoded, so a fault's RegExp can name `$deltatoken` or a folder id as written.
-  const s = [...q].map(([k, v]) => `${k}=${v}`).join('&');
-  return s ? `?${s}` : '';
 }
 
 function uuidFrom(seed: string): string {

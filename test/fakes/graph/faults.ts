@@ -2,7 +2,11 @@ import { WWW_AUTHENTICATE } from './graph-auth.ts';
 import { type Reply, sendGraphError } from './respond.ts';
 
 export interface InjectedFault {
-  /** matched against the path after the host, with query (batch items: their url) */
+  /**
+   * Matched against the decoded path + query: for Graph calls the part after /v1.0 (e.g.
+   * `/me/mailFolders/inbox/messages/delta?$deltatoken=...`, batch items alike), for identity
+   * the whole path (`/common/oauth2/v2.0/token`).
+   */
   path: RegExp;
   status: number;
   /** Graph error code; defaults per status (410 syncStateNotFound, 429 ApplicationThrottled, ...) */
@@ -48,4 +52,23 @@ export function sendFault(reply: Reply, f: InjectedFault): void {
   if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
   if (f.status === 401) headers['WWW-Authenticate'] = WWW_AUTHENTICATE;
   sendGraphError(reply, f.status, f.code ?? code, f.message ?? message, headers);
+}
+
+/** What a fault's RegExp sees: the decoded path and query, so `$deltatoken` or an id reads as written. */
+export function faultPath(path: string, query: URLSearchParams): string {
+  return safeDecode(path) + queryString(query);
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function queryString(q: URLSearchParams): string {
+  // Decoded, so a fault's RegExp can name `$deltatoken` or a folder id as written.
+  const s = [...q].map(([k, v]) => `${k}=${v}`).join('&');
+  return s ? `?${s}` : '';
 }
