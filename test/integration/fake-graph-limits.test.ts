@@ -53,7 +53,8 @@ describe('fake Graph: scopes, throttling and faults', () => {
 
   it('throttles over 4 concurrent requests with 429 MailboxConcurrency and Retry-After', async () => {
     const t = await signInToFake(fake, { clientId, scopes: MAIL_READ });
-    fake.setLatency({ fixedMs: 1500 });
+    // Long enough that every call below arrives while the first four are still in flight.
+    fake.setLatency({ fixedMs: 3000 });
     try {
       const results = await Promise.all(
         Array.from({ length: 7 }, () =>
@@ -110,7 +111,8 @@ describe('fake Graph: scopes, throttling and faults', () => {
     const t = await signInToFake(fake, { clientId, scopes: MAIL_READ });
     const c = graphClient(fake, t.access_token);
     const before = fake.stats.throttledByKind.concurrency;
-    fake.setLatency({ fixedMs: 1500 });
+    // Long enough that every call below arrives while the first four are still in flight.
+    fake.setLatency({ fixedMs: 3000 });
     try {
       const plain = [1, 2].map(() =>
         c
