@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { listContacts } from '../../src/contacts/list-contacts.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
@@ -76,6 +77,15 @@ describe('Outlook sync through the real Microsoft Graph client', () => {
     for (const address of mailbox.expected.contacts) expect(emails).toContain(address);
     for (const address of mailbox.expected.notContacts) expect(emails).not.toContain(address);
     expect(emails).not.toContain(OUTLOOK_OWNER.email);
+  });
+
+  it('finds a message by its Message-ID (did a digest arrive?) and reads a reply body', async () => {
+    const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    const provider = providerForAccount(ctx, account);
+    expect(provider.canReadBodies).toBe(true);
+    expect(await provider.hasMessageId('<m1@mail.example>')).toBe(true);
+    expect(await provider.hasMessageId("<nowhere'@mail.example>")).toBe(false);
+    expect(await provider.fetchReplyText('<m2@mail.example>')).toEqual(expect.any(String));
   });
 
   it('changes nothing when the same sync runs again', async () => {
