@@ -75,10 +75,12 @@ const tokenResponse = z.object({
 const tokenError = z.object({ error: z.string(), error_description: z.string().optional() });
 
 async function tokenRequest(settings: OAuthSettings, form: Record<string, string>): Promise<TokenSet> {
+  // A public client (a Microsoft "Mobile and desktop" registration) has no secret and must not
+  // send one; PKCE proves the code is ours.
   const body = new URLSearchParams({
     ...form,
     client_id: settings.clientId,
-    client_secret: settings.clientSecret,
+    ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}),
   });
   let response: Response;
   try {

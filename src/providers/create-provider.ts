@@ -56,7 +56,8 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
     }
     case 'outlook': {
       const oauth = outlookOAuthSettings(config);
-      requireClient(oauth, 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET');
+      // The secret is optional: a desktop (public) app registration has none and uses PKCE alone.
+      requireClient(oauth, 'MICROSOFT_CLIENT_ID');
       return {
         oauth,
         readsBodies: outlookReadsBodies,
@@ -72,11 +73,11 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
   }
 }
 
-function requireClient(oauth: OAuthSettings, idName: string, secretName: string): void {
-  if (!oauth.clientId || !oauth.clientSecret) {
+function requireClient(oauth: OAuthSettings, idName: string, secretName?: string): void {
+  if (!oauth.clientId || (secretName && !oauth.clientSecret)) {
     throw new AppError(
       'CONFIG_INVALID',
-      `${idName} and ${secretName} must be set to connect ${oauth.provider}: create an OAuth client (README, "Connecting a real Google or Microsoft app")`,
+      `${secretName ? `${idName} and ${secretName} must` : `${idName} must`} be set to connect ${oauth.provider}: create an OAuth client (README, "Connecting a real Google or Microsoft app")`,
     );
   }
 }

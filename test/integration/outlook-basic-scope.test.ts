@@ -9,7 +9,7 @@ import { syncOnce } from '../support/test-env.ts';
 const now = new Date('2026-11-20T10:00:00Z');
 const mailbox = buildOutlookMailbox(now);
 
-describe('OUTLOOK_SCOPE=basic (Mail.ReadBasic: headers, no bodies)', () => {
+describe('OUTLOOK_SCOPE=basic (Mail.ReadBasic: headers, no bodies), a public client without a secret', () => {
   let env: OutlookTestEnv;
   let ctx: AppContext;
   let accountId: string;
@@ -18,6 +18,7 @@ describe('OUTLOOK_SCOPE=basic (Mail.ReadBasic: headers, no bodies)', () => {
     env = await startOutlookEnv({
       graph: { email: OUTLOOK_OWNER.email, folders: mailbox.folders, messages: mailbox.messages },
       settings: { BACKFILL_DAYS: '365', OUTLOOK_SCOPE: 'basic' },
+      publicClient: true,
     });
     ctx = env.context({ clock: fixedClock(now) });
     accountId = (await connectOutlook(ctx)).account.id;
@@ -31,7 +32,11 @@ describe('OUTLOOK_SCOPE=basic (Mail.ReadBasic: headers, no bodies)', () => {
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(providerForAccount(ctx, account).canReadBodies).toBe(false);
     // Graph refuses internetMessageHeaders (403) under Mail.ReadBasic: the sync must not ask.
+    // A refresh with no client secret, as a public client does.
+    env.graph.expireAccessTokens();
+    const grants = env.graph.stats.tokenGrants.refresh_token;
     const result = await syncOnce(ctx, accountId);
+    expect(env.graph.stats.tokenGrants.refresh_token).toBe(grants + 1);
     expect(result.stored).toBe(mailbox.expected.stored.length);
     const ids = await ctx.prisma.interaction.findMany({
       where: { accountId },

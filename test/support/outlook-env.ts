@@ -20,18 +20,20 @@ export async function startOutlookEnv(options: {
   gmailOwner?: string;
   gmailMessages?: FakeGmailMessage[];
   settings?: Record<string, string>;
+  /** A desktop (public) app registration: no client secret, PKCE alone. */
+  publicClient?: boolean;
 }): Promise<OutlookTestEnv> {
   const graph = await startFakeGraph({
     ...options.graph,
     clientId: GRAPH_CLIENT.id,
-    clientSecret: GRAPH_CLIENT.secret,
+    ...(options.publicClient ? {} : { clientSecret: GRAPH_CLIENT.secret }),
   });
   const env = await startTestEnv({
     owner: options.gmailOwner ?? 'nobody@gmail.example',
     messages: options.gmailMessages ?? [],
     settings: {
       MICROSOFT_CLIENT_ID: GRAPH_CLIENT.id,
-      MICROSOFT_CLIENT_SECRET: GRAPH_CLIENT.secret,
+      MICROSOFT_CLIENT_SECRET: options.publicClient ? '' : GRAPH_CLIENT.secret,
       MICROSOFT_AUTHORITY_URL: graph.authorityUrl,
       MICROSOFT_TENANT: graph.tenant,
       GRAPH_API_URL: graph.graphUrl,
