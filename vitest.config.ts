@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { graphTlsEnv } from './test/fakes/graph/tls.ts';
+
+// The fake Graph server speaks HTTPS with a test-only CA (test/fakes/graph/tls). Node reads
+// NODE_EXTRA_CA_CERTS only when a process starts, so it is set here, before vitest forks its
+// workers, which inherit it (and pass it on to the CLI/worker processes tests spawn).
+process.env.NODE_EXTRA_CA_CERTS = graphTlsEnv().NODE_EXTRA_CA_CERTS;
 
 export default defineConfig({
   test: {

@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
 import { createCommandSigner } from '../src/commands/command-token.ts';
-import { findDigestReplies } from '../src/commands/find-digest-replies.ts';
+import { findAccountDigestReplies } from '../src/commands/find-account-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
@@ -69,7 +69,8 @@ export function createSyncWorker(
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
           onProgress,
           onMessages: async (messages) => {
-            for (const candidate of findDigestReplies(messages, signer)) {
+            const owner = { userId: account.userId, accountId };
+            for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer)) {
               await enqueueCommand(ctx.queues(), { accountId, candidate });
             }
           },

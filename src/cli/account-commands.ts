@@ -10,7 +10,7 @@ export function registerAccountCommands(program: Command): void {
   program
     .command('connect')
     .description('connect a mailbox once (OAuth in your browser); its mail is then synced in the background')
-    .argument('<provider>', 'gmail (outlook comes later)')
+    .argument('<provider>', 'gmail or outlook')
     .option(
       '--user <email>',
       'the touchbase user to add this mailbox to (default: the only user, or a new one)',
@@ -20,7 +20,7 @@ export function registerAccountCommands(program: Command): void {
     .action(async (provider: string, opts: { user?: string; browser: boolean; timeout: string }) => {
       await withContext(async (ctx) => {
         if (provider !== 'gmail' && provider !== 'outlook') {
-          throw new AppError('USAGE', `unknown provider "${provider}": use gmail`);
+          throw new AppError('USAGE', `unknown provider "${provider}": use gmail or outlook`);
         }
         const { account, created } = await connectAccount(ctx, provider, {
           userEmail: opts.user,

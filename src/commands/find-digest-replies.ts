@@ -24,7 +24,7 @@ export function findDigestReplies(
   const found: DigestReplyCandidate[] = [];
   for (const message of messages) {
     if (message.direction !== 'sent' || isAutoSubmitted(message.autoSubmitted)) continue;
-    if (/^\s*(fwd?|fw|wg|tr)\s*:/i.test(message.subject ?? '')) continue;
+    if (isForward(message.subject)) continue;
     const digestMessageIds = [message.inReplyTo, ...message.references].filter(
       (id): id is string => id?.startsWith('<digest.') ?? false,
     );
@@ -39,4 +39,9 @@ export function findDigestReplies(
     });
   }
   return found;
+}
+
+/** A forward is passing the digest on, never answering it. */
+export function isForward(subject: string | null): boolean {
+  return /^\s*(fwd?|fw|wg|tr)\s*:/i.test(subject ?? '');
 }

@@ -53,6 +53,8 @@ export const configSchema = z.object({
   MICROSOFT_TENANT: z.string().min(1).default('common'),
   MICROSOFT_AUTHORITY_URL: url.default('https://login.microsoftonline.com'),
   GRAPH_API_URL: url.default('https://graph.microsoft.com'),
+  // read: Mail.Read, headers + the text of replies to the digest; basic: Mail.ReadBasic, headers only.
+  OUTLOOK_SCOPE: z.enum(['read', 'basic'], { error: 'must be read or basic' }).default('read'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')

@@ -78,9 +78,9 @@ function isAutoReply(meta: MessageMeta, headers: ReadonlyMap<string, string>): b
 
 function isBulkCategory(meta: MessageMeta): boolean {
   if (meta.labels.some((label) => GMAIL_BULK_CATEGORIES.has(label.toUpperCase()))) return true;
-  const category = (meta.category ?? '').trim();
-  // Outlook's inferenceClassification: "other" is the non-Focused inbox.
-  return GMAIL_BULK_CATEGORIES.has(category.toUpperCase()) || category.toLowerCase() === 'other';
+  // Outlook's inferenceClassification "other" is only the non-Focused tab: people land there too
+  // (a first message, a colleague Outlook has not learnt yet), so it never marks mail automated.
+  return GMAIL_BULK_CATEGORIES.has((meta.category ?? '').trim().toUpperCase());
 }
 
 /** Delivery and read reports (RFC 6522) are multipart/report. */

@@ -59,8 +59,10 @@ export async function refreshAccessToken(settings: OAuthSettings, refreshToken: 
 
 /** The requested scopes the provider did not grant (the user unticked a box on the consent page). */
 export function missingScopes(settings: OAuthSettings, granted: readonly string[]): string[] {
-  const have = new Set(granted.map((s) => s.toLowerCase()));
-  return settings.scopes.filter((s) => !have.has(s.toLowerCase()) && !settings.ignoreScopes?.includes(s));
+  // Microsoft may answer "https://graph.microsoft.com/Mail.Read" for a requested "Mail.Read".
+  const bare = (s: string) => s.toLowerCase().replace(/^https:\/\/graph\.microsoft\.com\//, '');
+  const have = new Set(granted.map(bare));
+  return settings.scopes.filter((s) => !have.has(bare(s)) && !settings.ignoreScopes?.includes(s));
 }
 
 const tokenResponse = z.object({
@@ -73,10 +75,12 @@ const tokenResponse = z.object({
 const tokenError = z.object({ error: z.string(), error_description: z.string().optional() });
 
 async function tokenRequest(settings: OAuthSettings, form: Record<string, string>): Promise<TokenSet> {
+  // A public client (a Microsoft "Mobile and desktop" registration) has no secret and must not
+  // send one; PKCE proves the code is ours.
   const body = new URLSearchParams({
     ...form,
     client_id: settings.clientId,
-    client_secret: settings.clientSecret,
+    ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}),
   });
   let response: Response;
   try {

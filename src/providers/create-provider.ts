@@ -8,6 +8,9 @@ import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
 import { gmailQuota } from './gmail/gmail-quota.ts';
 import { canReadBodies, gmailOAuthSettings } from './gmail/gmail-settings.ts';
+import { outlookBudget } from './outlook/outlook-budget.ts';
+import { createOutlookProvider } from './outlook/outlook-provider.ts';
+import { outlookOAuthSettings, canReadBodies as outlookReadsBodies } from './outlook/outlook-settings.ts';
 import type { MailProvider, ProviderName } from './types.ts';
 
 export interface ProviderDefinition {
@@ -54,19 +57,31 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
         },
       };
     }
-    case 'outlook':
-      throw new AppError(
-        'PROVIDER_UNAVAILABLE',
-        'Outlook accounts are not supported yet; connect a Gmail account',
-      );
+    case 'outlook': {
+      const oauth = outlookOAuthSettings(config);
+      // The secret is optional: a desktop (public) app registration has none and uses PKCE alone.
+      requireClient(oauth, 'MICROSOFT_CLIENT_ID');
+      return {
+        oauth,
+        readsBodies: outlookReadsBodies,
+        create: (tokens, scopes, budget, onRequest) =>
+          createOutlookProvider({
+            graphUrl: config.GRAPH_API_URL,
+            tokens,
+            basicOnly: !outlookReadsBodies(scopes),
+            onRequest,
+            ...(budget ? outlookBudget(budget.redis, budget.key) : {}),
+          }),
+      };
+    }
   }
 }
 
-function requireClient(oauth: OAuthSettings, idName: string, secretName: string): void {
-  if (!oauth.clientId || !oauth.clientSecret) {
+function requireClient(oauth: OAuthSettings, idName: string, secretName?: string): void {
+  if (!oauth.clientId || (secretName && !oauth.clientSecret)) {
     throw new AppError(
       'CONFIG_INVALID',
-      `${idName} and ${secretName} must be set to connect ${oauth.provider}: create an OAuth client (README, "Creating the Google OAuth app" or "Creating the Microsoft app")`,
+      `${secretName ? `${idName} and ${secretName} must` : `${idName} must`} be set to connect ${oauth.provider}: create an OAuth client (README, "Creating the Google OAuth app" or "Creating the Microsoft app")`,
     );
   }
 }

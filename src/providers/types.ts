@@ -55,6 +55,11 @@ export interface BackfillPage {
   /** The state to store; the next page starts from it. */
   state: BackfillState;
   done: boolean;
+  /**
+   * With `done`: the cursor to store instead of the one beginBackfill gave, for a provider whose
+   * backfill is the first round of its change feed (Graph: each folder's deltaLink comes at its end).
+   */
+  cursor?: SyncCursor;
 }
 
 export interface ChangesPage {

@@ -105,7 +105,12 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         const saved = await prisma.mailAccount.update({
           where: { id: accountId },
           data: page.done
-            ? { backfillState: Prisma.DbNull, backfillDoneAt: deps.clock.now(), backfillListed: page.listed }
+            ? {
+                backfillState: Prisma.DbNull,
+                backfillDoneAt: deps.clock.now(),
+                backfillListed: page.listed,
+                ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
+              }
             : { backfillState: state as Prisma.InputJsonValue, backfillListed: page.listed },
         });
         await deps.onProgress?.({

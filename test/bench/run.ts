@@ -4,10 +4,12 @@
  */
 import { runDigestBench } from './digest.bench.ts';
 import { runInferenceBench } from './inference.bench.ts';
+import { runOutlookBench } from './outlook.bench.ts';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void> | void> = {
   inference: runInferenceBench,
   digest: runDigestBench,
+  outlook: runOutlookBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

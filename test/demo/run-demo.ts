@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: the whole product on a sample mailbox, with no credentials and no settings.
- * A fake Gmail (test/fakes) serves a year of realistic mail; touchbase connects to it through the
- * real OAuth flow, syncs it with real BullMQ workers into Postgres, and writes the digest to the
- * outbox. Nothing here is a shortcut around the product: it is the product pointed at a fake.
+ * A fake Gmail, or with `--provider outlook` a fake Microsoft Graph (test/fakes), serves a year of
+ * realistic mail; touchbase connects to it through the real OAuth flow, syncs it with real BullMQ
+ * workers into Postgres, and writes the digest to the outbox. Nothing here is a shortcut around the product: it is the product pointed at a fake.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -21,10 +21,10 @@ import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
 import { enqueueSync } from '../../src/queues/queues.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
-import { describeItem, replyToDigest, waitForReply, waitForSync } from './demo-helpers.ts';
+import { describeItem, waitForReply, waitForSync } from './demo-helpers.ts';
+import { relaunchWithTestCa, startDemoMailbox } from './demo-mailboxes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,33 +39,19 @@ const { values: args } = parseArgs({
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  if (args.provider !== 'gmail')
-    throw new Error(`the demo runs on gmail for now (asked for ${args.provider})`);
+  if (await relaunchWithTestCa(args.provider)) return;
   const databaseUrl = await freshDatabase(args['postgres-url'], args.database);
   await checkRedis(args['redis-url']);
   await applyMigrations(databaseUrl);
 
   const now = new Date();
   const mailbox = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
-  const fake = await startFakeGmail({
-    email: SAMPLE_OWNER.email,
-    clientId: 'touchbase-demo',
-    clientSecret: 'demo-secret',
-    messages: mailbox.messages,
-    sendAs: [
-      { sendAsEmail: SAMPLE_OWNER.email, displayName: SAMPLE_OWNER.name, isPrimary: true },
-      ...mailbox.expected.aliases.map((alias) => ({ sendAsEmail: alias, displayName: SAMPLE_OWNER.name })),
-    ],
-  });
+  const fake = await startDemoMailbox(args.provider, mailbox);
   const config = parseConfig({
     DATABASE_URL: databaseUrl,
     REDIS_URL: args['redis-url'],
     TOUCHBASE_SECRET: generateSecret(),
-    GOOGLE_CLIENT_ID: 'touchbase-demo',
-    GOOGLE_CLIENT_SECRET: 'demo-secret',
-    GOOGLE_AUTH_URL: fake.authUrl,
-    GOOGLE_TOKEN_URL: fake.tokenUrl,
-    GMAIL_API_URL: fake.apiUrl,
+    ...fake.settings,
     OUTBOX_DIR: args.outbox,
     DIGEST_FROM: 'touchbase <digest@touchbase.localhost>',
     QUEUE_PREFIX: `touchbase-demo-${randomBytes(4).toString('hex')}`,
@@ -77,8 +63,8 @@ async function main(): Promise<void> {
     say(
       `Sample mailbox: ${mailbox.messages.length} messages of ${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>`,
     );
-    say('Connecting through the OAuth flow (PKCE, loopback redirect) against the fake Gmail...');
-    const { user, account } = await connectAccount(ctx, 'gmail', {
+    say(`Connecting through the OAuth flow (PKCE, loopback redirect) against the fake ${fake.label}...`);
+    const { user, account } = await connectAccount(ctx, fake.provider, {
       onAuthorizeUrl: async (url) => {
         say(`Open this URL to connect: ${url.slice(0, 90)}...`);
         await actLikeBrowser(url);
@@ -124,7 +110,7 @@ async function main(): Promise<void> {
       const command = 'snooze 1 3w, done 2';
       say();
       say(`You reply to the digest from your mailbox: "${command}"`);
-      await replyToDigest(fake, outcome.messageId, command, now);
+      await fake.reply(outcome.messageId, command, now);
       await enqueueSync(ctx.queues(), account.id, 'manual');
       const reply = await waitForReply(ctx, account.id, 60_000);
       say('touchbase finds the reply in your Sent mail, applies it and answers in the thread:');
@@ -183,7 +169,7 @@ async function checkRedis(url: string): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -1,0 +1,96 @@
+/**
+ * One folder's place in Graph's message delta: `link` is the nextLink of a round under way
+ * (`inRound`), or the deltaLink that ends a round; null before the first round.
+ */
+export interface FolderCursor {
+  id: string;
+  label: string;
+  sent: boolean;
+  link: string | null;
+  inRound: boolean;
+}
+
+/** One page of one folder's delta, and where that folder stands after it. */
+export interface FolderPage<M> {
+  folderId: string;
+  messages: M[];
+  /** Delta entries in the page (messages, removals, skipped drafts). */
+  entries: number;
+  link: string | null;
+  inRound: boolean;
+  /** The folder was deleted: forget it. */
+  gone: boolean;
+}
+
+/** At most this many fetched pages wait for the store: bounded memory, and little lost on a crash. */
+const MAX_BUFFERED_PAGES = 8;
+
+/**
+ * Runs the folders' delta rounds ahead of the caller: each folder's pages chained one after the
+ * other (a nextLink is known only from the page before), up to `concurrency` folders at once, while
+ * the caller stores the pages already fetched. Pages reach the caller in each folder's own order,
+ * so the cursor built from them is always a consistent place to resume from.
+ */
+export class DeltaPump<M> {
+  private readonly buffer: FolderPage<M>[] = [];
+  private readonly queue: FolderCursor[];
+  private chains = 0;
+  private failure: { error: unknown } | null = null;
+  private wakeConsumer: (() => void) | null = null;
+  private readonly wakeProducers: (() => void)[] = [];
+
+  constructor(
+    private readonly fetchPage: (folder: FolderCursor, link: string | null) => Promise<FolderPage<M>>,
+    work: readonly FolderCursor[],
+    concurrency: number,
+  ) {
+    this.queue = [...work];
+    const count = Math.min(concurrency, this.queue.length);
+    for (let i = 0; i < count; i++) {
+      this.chains++;
+      void this.chain();
+    }
+  }
+
+  /** Whether every folder's round is done and handed out (a failed one is not done: take() throws). */
+  get finished(): boolean {
+    return this.chains === 0 && this.buffer.length === 0 && this.failure === null;
+  }
+
+  /** The next fetched pages (at most `maxPages`); waits for one. Empty only when finished. */
+  async take(maxPages: number): Promise<FolderPage<M>[]> {
+    while (this.buffer.length === 0 && this.chains > 0 && !this.failure) {
+      await new Promise<void>((resolve) => {
+        this.wakeConsumer = resolve;
+      });
+    }
+    if (this.buffer.length === 0 && this.failure) throw this.failure.error;
+    const pages = this.buffer.splice(0, maxPages);
+    for (const wake of this.wakeProducers.splice(0)) wake();
+    return pages;
+  }
+
+  private async chain(): Promise<void> {
+    try {
+      for (let folder = this.queue.shift(); folder && !this.failure; folder = this.queue.shift()) {
+        let link = folder.link;
+        for (;;) {
+          const page = await this.fetchPage(folder, link);
+          while (this.buffer.length >= MAX_BUFFERED_PAGES && !this.failure) {
+            await new Promise<void>((resolve) => this.wakeProducers.push(resolve));
+          }
+          this.buffer.push(page);
+          this.wakeConsumer?.();
+          if (page.gone || !page.inRound || this.failure) break;
+          link = page.link;
+        }
+      }
+    } catch (error) {
+      this.failure ??= { error };
+      for (const wake of this.wakeProducers.splice(0)) wake();
+    } finally {
+      this.chains--;
+      this.wakeConsumer?.();
+    }
+  }
+}

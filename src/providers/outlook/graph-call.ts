@@ -1,0 +1,107 @@
+import { Client, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { ConcurrencyLease } from '../../lib/concurrency-lease.ts';
+import type { ProviderError } from '../../lib/errors.ts';
+import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
+import type { QuotaGovernor } from '../../lib/quota-governor.ts';
+import type { AccessTokenSource } from '../../oauth/token-manager.ts';
+import { mapOutlookError } from './map-outlook-error.ts';
+
+/** Past this many 429s in a row, the job goes back to the queue's backoff instead. */
+const MAX_RATE_LIMIT_RETRIES = 8;
+/**
+ * A dropped connection (a keep-alive socket the server closed while the store was busy) or a
+ * 5xx: every request here only reads, so trying again soon is safe, a few times.
+ */
+const MAX_TEMPORARY_RETRIES = 3;
+const TEMPORARY_BACKOFF_MS = 250;
+/** Graph's throttling window when a 429 carries no Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 30_000;
+
+export interface GraphCallOptions {
+  graphUrl: string;
+  tokens: AccessTokenSource;
+  /** The mailbox's request budget (10,000 per 10 minutes), shared by every process. */
+  governor?: QuotaGovernor | undefined;
+  /** Graph's 4-concurrent-requests limit per mailbox, shared by every process. */
+  lease?: ConcurrencyLease | undefined;
+  /** Told of every 429 (the bench counts them). */
+  onThrottled?: (() => void) | undefined;
+  /** Counts every request by method and outcome (/metrics). */
+  onRequest?: ProviderRequestRecorder | undefined;
+}
+
+/**
+ * Runs one Graph request, built on a client that carries the given token: a GET, or a POST of
+ * `post` (a $batch). `units` is what Graph's throttling counts (each request of a batch).
+ */
+export type GraphCall = <T>(
+  what: string,
+  build: (client: Client) => GraphRequest,
+  options?: { post?: unknown; units?: number },
+) => Promise<T>;
+
+/**
+ * Graph requests through the real SDK, within the mailbox's budget and concurrency limit, with a
+ * fresh token. A 401 refreshes once and tries again; a 429 puts every process on this mailbox in
+ * the penalty box for its Retry-After, then tries again. The SDK's own retry handler is switched
+ * off: it would sleep inside one process while the others kept spending.
+ */
+export function createGraphCall(options: GraphCallOptions): GraphCall {
+  const baseUrl = options.graphUrl.endsWith('/') ? options.graphUrl : `${options.graphUrl}/`;
+  const customHosts = new Set([new URL(baseUrl).hostname]);
+  const noRetry = new RetryHandlerOptions(0, 0);
+  const clientFor = (token: string) =>
+    Client.init({
+      baseUrl,
+      defaultVersion: 'v1.0',
+      // Without its host here the SDK sends no bearer token to a non-Graph host (a sovereign
+      // cloud, the test fake).
+      customHosts,
+      authProvider: (done) => done(null, token),
+    });
+
+  return async <T>(
+    what: string,
+    build: (client: Client) => GraphRequest,
+    callOptions: { post?: unknown; units?: number } = {},
+  ): Promise<T> => {
+    let token = await options.tokens.getAccessToken();
+    let refreshed = false;
+    for (let limited = 0, failed = 0; ; ) {
+      await options.governor?.take(callOptions.units ?? 1);
+      const release = await options.lease?.acquire();
+      let mapped: ProviderError;
+      try {
+        const request = build(clientFor(token)).middlewareOptions([noRetry]);
+        const result = (await ('post' in callOptions ? request.post(callOptions.post) : request.get())) as T;
+        options.onRequest?.(what, 'ok');
+        return result;
+      } catch (error) {
+        mapped = mapOutlookError(error, what);
+        options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
+      } finally {
+        await release?.();
+      }
+      if (mapped.code === 'AUTH_REVOKED' && !refreshed) {
+        refreshed = true;
+        token = await options.tokens.getAccessToken(token);
+        continue;
+      }
+      if (mapped.code === 'TEMPORARY' && failed < MAX_TEMPORARY_RETRIES) {
+        failed++;
+        const wait = Math.min(mapped.retryAfterMs ?? TEMPORARY_BACKOFF_MS * 2 ** failed, 10_000);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      if (mapped.code === 'RATE_LIMITED') {
+        options.onThrottled?.();
+        if (options.governor && limited < MAX_RATE_LIMIT_RETRIES) {
+          limited++;
+          await options.governor.penalize(mapped.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+          continue;
+        }
+      }
+      throw mapped;
+    }
+  };
+}

@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import type { ConcurrencyLease } from '../../lib/concurrency-lease.ts';
+import { ProviderError } from '../../lib/errors.ts';
+import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
+import type { QuotaGovernor } from '../../lib/quota-governor.ts';
+import type { AccessTokenSource } from '../../oauth/token-manager.ts';
+import type {
+  AccountProfile,
+  BackfillPage,
+  BackfillState,
+  ChangesPage,
+  MailProvider,
+  MessageMeta,
+  SyncCursor,
+} from '../types.ts';
+import { DeltaPump, type FolderCursor, type FolderPage } from './delta-pump.ts';
+import { createGraphCall, type GraphCall } from './graph-call.ts';
+import { type KnownFolders, listSyncFolders, lookUpKnownFolders } from './outlook-folders.ts';
+import { type GraphMessage, HEADERS_FIELD, MESSAGE_SELECT, toMessageMeta } from './to-message-meta.ts';
+
+/** Graph's four concurrent requests per mailbox: four folders' delta chains at once. */
+export const OUTLOOK_CONCURRENCY = 4;
+/** The largest page Graph serves for messages (default 10). */
+const MAX_PAGE_SIZE = 1000;
+/** Pages handed to the store at once: about a Gmail page's worth of rows per statement. */
+const PAGES_PER_BATCH = 2;
+
+const folderSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  sent: z.boolean(),
+  link: z.string().nullable(),
+  inRound: z.boolean(),
+});
+/** Backfill state and cursor alike: every folder's place in its delta, and the backfill's start. */
+const stateSchema = z.object({
+  provider: z.literal('outlook'),
+  since: z.string(),
+  known: z.record(z.string(), z.string()),
+  folders: z.array(folderSchema),
+  listed: z.number().int().default(0),
+});
+type DeltaState = z.infer<typeof stateSchema>;
+
+export interface OutlookProviderOptions {
+  graphUrl: string;
+  tokens: AccessTokenSource;
+  governor?: QuotaGovernor | undefined;
+  lease?: ConcurrencyLease | undefined;
+  /** Mail.ReadBasic: headers only, no bodies. */
+  basicOnly?: boolean;
+  onThrottled?: () => void;
+  onRequest?: ProviderRequestRecorder | undefined;
+}
+
+/**
+ * Outlook / Microsoft 365 through the real Microsoft Graph client, pointed at GRAPH_API_URL. Mail
+ * comes from per-folder message delta: one request per page of up to 1,000 messages, only the
+ * header fields inference needs, folders in parallel within the mailbox's concurrency limit.
+ * The backfill is each folder's first delta round (filtered to BACKFILL_DAYS); its deltaLinks are
+ * the incremental cursor.
+ */
+export function createOutlookProvider(options: OutlookProviderOptions): MailProvider {
+  const call = createGraphCall(options);
+  const basicOnly = options.basicOnly ?? false;
+  let backfill: { pump: DeltaPump<MessageMeta>; state: BackfillState } | null = null;
+  let changes: { pump: DeltaPump<MessageMeta>; cursor: SyncCursor; phase: 'others' | 'sent' } | null = null;
+  /**
+   * The cursor a backfill just ended with: its deltaLinks are seconds old, so the catch-up round
+   * the sync runs next would only spend a request per folder. Mail that arrived meanwhile comes
+   * with the next scheduled sync.
+   */
+  let justBackfilled: string | null = null;
+  const select = (basicOnly ? MESSAGE_SELECT : [...MESSAGE_SELECT, HEADERS_FIELD]).join(',');
+
+  const pumpFor = (state: DeltaState, work: FolderCursor[]) =>
+    new DeltaPump<MessageMeta>(
+      (folder, link) => fetchFolderPage(call, folder, link, { since: state.since, select }),
+      work,
+      OUTLOOK_CONCURRENCY,
+    );
+
+  return {
+    name: 'outlook',
+    canReadBodies: !basicOnly,
+
+    async getProfile(): Promise<AccountProfile> {
+      return readProfile(call);
+    },
+
+    async beginBackfill(since) {
+      const known = await lookUpKnownFolders(call);
+      const listed = await listSyncFolders(call, known);
+      // An empty folder costs no request now; a later sync starts it once it holds mail.
+      // Biggest first: each folder's pages can only be read one after the other, so the longest
+      // chain must start at once for the backfill to take no longer than it.
+      const folders = listed
+        .filter((f) => f.total > 0)
+        .sort((a, b) => b.total - a.total)
+        .map((f) => ({ id: f.id, label: f.label, sent: f.sent, link: null, inRound: false }));
+      const base = { provider: 'outlook' as const, since: since.toISOString(), known };
+      const state: BackfillState = { ...base, folders, listed: 0 };
+      // Replaced by the folders' deltaLinks when the backfill ends (BackfillPage.cursor).
+      const cursor: SyncCursor = { ...base, folders: [], listed: 0 };
+      return { state, cursor, total: listed.reduce((sum, f) => sum + f.total, 0) };
+    },
+
+    async backfillPage(raw): Promise<BackfillPage> {
+      const state = stateSchema.parse(raw);
+      if (backfill?.state !== raw) {
+        backfill = null;
+        const work = state.folders.filter((f) => f.link === null || f.inRound);
+        backfill = { pump: pumpFor(state, work), state: raw };
+      }
+      const pages = await backfill.pump.take(PAGES_PER_BATCH);
+      const next = applyPages(state, pages);
+      const done = backfill.pump.finished;
+      const nextState: BackfillState = { ...next.state };
+      backfill = done ? null : { pump: backfill.pump, state: nextState };
+      if (!done) return { messages: next.messages, listed: next.state.listed, state: nextState, done };
+      const cursor: SyncCursor = { ...next.state, listed: 0 };
+      justBackfilled = signature(next.state);
+      return { messages: next.messages, listed: next.state.listed, state: nextState, done, cursor };
+    },
+
+    async changes(raw): Promise<ChangesPage> {
+      let cursor = stateSchema.parse(raw);
+      if (justBackfilled !== null && signature(cursor) === justBackfilled) {
+        justBackfilled = null;
+        return { messages: [], deletedIds: [], cursor: raw, more: false };
+      }
+      // Sent Items last: a reply to the digest is tied to it through the digest's copy in the
+      // inbox (same conversation), which must be stored first.
+      if (changes?.cursor !== raw) {
+        changes = null;
+        cursor = await refreshFolders(call, cursor);
+        const others = cursor.folders.filter((f) => !f.sent);
+        changes = { pump: pumpFor(cursor, others), cursor: raw, phase: 'others' };
+      }
+      const pages = await changes.pump.take(PAGES_PER_BATCH);
+      const next = applyPages(cursor, pages);
+      let { pump, phase } = changes;
+      if (pump.finished && phase === 'others') {
+        pump = pumpFor(
+          next.state,
+          next.state.folders.filter((f) => f.sent),
+        );
+        phase = 'sent';
+      }
+      const more = !(pump.finished && phase === 'sent');
+      const nextCursor: SyncCursor = { ...next.state };
+      changes = more ? { pump, cursor: nextCursor, phase } : null;
+      return { messages: next.messages, deletedIds: next.removed, cursor: nextCursor, more };
+    },
+
+    async hasMessageId(internetMessageId) {
+      return (await findByMessageId(call, '/me/messages', internetMessageId)) !== null;
+    },
+
+    async fetchReplyText(providerId) {
+      const id = providerId.startsWith('graph:')
+        ? providerId.slice('graph:'.length)
+        : ((await findByMessageId(call, '/me/mailFolders/sentitems/messages', providerId)) ??
+          (await findByMessageId(call, '/me/messages', providerId)));
+      if (id === null) throw new ProviderError('NOT_FOUND', 'Outlook: the reply is no longer in the mailbox');
+      const message = await call<{ uniqueBody?: { content?: string }; body?: { content?: string } }>(
+        'messages.get',
+        (client) =>
+          client
+            .api(`/me/messages/${encodeURIComponent(id)}`)
+            .select('uniqueBody,body')
+            .header('Prefer', 'outlook.body-content-type="text"'),
+      );
+      return message.uniqueBody?.content ?? message.body?.content ?? '';
+    },
+  };
+}
+
+async function fetchFolderPage(
+  call: GraphCall,
+  folder: FolderCursor,
+  link: string | null,
+  round: { since: string; select: string },
+): Promise<FolderPage<MessageMeta>> {
+  let response: { value?: GraphMessage[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+  try {
+    response = await call('messages.delta', (client) =>
+      (link
+        ? client.api(link)
+        : client
+            .api(`/me/mailFolders/${encodeURIComponent(folder.id)}/messages/delta`)
+            .select(round.select)
+            .filter(`receivedDateTime ge ${round.since}`)
+      ).header('Prefer', `odata.maxpagesize=${MAX_PAGE_SIZE}`),
+    );
+  } catch (error) {
+    // An expired or invalid delta token (410, syncStateNotFound): start only this folder's delta
+    // again. Rows already stored stay; the idempotent store skips them.
+    if (error instanceof ProviderError && error.code === 'CURSOR_INVALID' && link !== null) {
+      return fetchFolderPage(call, folder, null, round);
+    }
+    // The folder was deleted since it was listed: nothing more to read from it.
+    if (error instanceof ProviderError && error.code === 'NOT_FOUND') {
+      return { folderId: folder.id, messages: [], entries: 0, link: null, inRound: false, gone: true };
+    }
+    throw error;
+  }
+  const entries = response.value ?? [];
+  const messages: MessageMeta[] = [];
+  for (const entry of entries) {
+    const meta = toMessageMeta(entry, folder);
+    if (meta) messages.push(meta);
+  }
+  const nextLink = response['@odata.nextLink'];
+  return {
+    folderId: folder.id,
+    messages,
+    entries: entries.length,
+    link: nextLink ?? response['@odata.deltaLink'] ?? null,
+    inRound: nextLink !== undefined,
+    gone: false,
+  };
+}
+
+/** Where every folder stands (the stored JSON may come back with its keys in another order). */
+function signature(state: DeltaState): string {
+  return state.folders.map((f) => `${f.id} ${f.inRound} ${f.link}`).join('\n');
+}
+
+/** The state after some pages: each page moves its folder on; a page's messages once each. */
+function applyPages(state: DeltaState, pages: FolderPage<MessageMeta>[]) {
+  const folders = new Map(state.folders.map((f) => [f.id, { ...f }]));
+  const messages = new Map<string, MessageMeta>();
+  const removed: string[] = [];
+  let listed = state.listed;
+  for (const page of pages) {
+    listed += page.entries;
+    if (page.gone) {
+      folders.delete(page.folderId);
+      continue;
+    }
+    const folder = folders.get(page.folderId);
+    if (folder) {
+      folder.link = page.link;
+      folder.inRound = page.inRound;
+    }
+    for (const message of page.messages)
+      if (!messages.has(message.providerId)) messages.set(message.providerId, message);
+  }
+  return {
+    state: { ...state, folders: [...folders.values()], listed },
+    messages: [...messages.values()],
+    removed,
+  };
+}
+
+/**
+ * A new sync run: learn the folders as they are now. New folders that hold mail start their
+ * delta (from the backfill's start); deleted ones are dropped; known ones keep their place.
+ */
+async function refreshFolders(call: GraphCall, cursor: DeltaState): Promise<DeltaState> {
+  const known: KnownFolders = cursor.known.sentitems ? cursor.known : await lookUpKnownFolders(call);
+  const listed = await listSyncFolders(call, known);
+  const current = new Map(cursor.folders.map((f) => [f.id, f]));
+  const folders: FolderCursor[] = [];
+  for (const folder of listed) {
+    const existing = current.get(folder.id);
+    if (existing) folders.push(existing);
+    else if (folder.total > 0)
+      folders.push({ id: folder.id, label: folder.label, sent: folder.sent, link: null, inRound: false });
+  }
+  return { ...cursor, known, folders, listed: 0 };
+}
+
+async function readProfile(call: GraphCall): Promise<AccountProfile> {
+  type Me = { mail?: string | null; userPrincipalName?: string | null; proxyAddresses?: string[] };
+  const me = await call<Me>('me', (client) =>
+    client.api('/me').select('mail,userPrincipalName,proxyAddresses'),
+  ).catch((error: unknown) => {
+    // Proxy addresses are a refinement: without them, aliases come from the From of sent mail.
+    if (error instanceof ProviderError && error.code === 'INSUFFICIENT_SCOPE') {
+      return call<Me>('me', (client) => client.api('/me').select('mail,userPrincipalName'));
+    }
+    throw error;
+  });
+  const email = (me.mail || me.userPrincipalName)?.trim().toLowerCase();
+  if (!email) throw new ProviderError('UNKNOWN', 'Outlook /me answered without an address');
+  const aliases = (me.proxyAddresses ?? [])
+    .filter((p) => /^smtp:/i.test(p))
+    .map((p) => p.slice(5).trim().toLowerCase())
+    .filter((a) => a && a !== email);
+  return { email, aliases: [...new Set(aliases)] };
+}
+
+/** The Graph id of the message with this Message-ID under `path`, or null. */
+async function findByMessageId(
+  call: GraphCall,
+  path: string,
+  internetMessageId: string,
+): Promise<string | null> {
+  const literal = internetMessageId.replaceAll("'", "''");
+  const found = await call<{ value?: { id: string }[] }>('messages.list', (client) =>
+    client.api(path).filter(`internetMessageId eq '${literal}'`).select('id').top(1),
+  );
+  return found.value?.[0]?.id ?? null;
+}

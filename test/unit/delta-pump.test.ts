@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { DeltaPump, type FolderCursor, type FolderPage } from '../../src/providers/outlook/delta-pump.ts';
+
+const folder = (id: string): FolderCursor => ({ id, label: id, sent: false, link: null, inRound: false });
+
+/** A folder's delta as `pages` pages of numbered items, each answered after a tick. */
+function fakeDelta(pages: Record<string, number>, failOn?: string) {
+  let inFlight = 0;
+  const stats = { maxInFlight: 0, calls: 0 };
+  const fetchPage = async (f: FolderCursor, link: string | null): Promise<FolderPage<string>> => {
+    inFlight++;
+    stats.calls++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    inFlight--;
+    const n = link === null ? 0 : Number(link.split(':')[1]);
+    if (`${f.id}:${n}` === failOn) throw new Error('boom');
+    const last = n + 1 >= (pages[f.id] ?? 1);
+    return {
+      folderId: f.id,
+      messages: [`${f.id}-${n}`],
+      entries: 1,
+      link: last ? `delta:${f.id}` : `next:${n + 1}`,
+      inRound: !last,
+      gone: false,
+    };
+  };
+  return { fetchPage, stats };
+}
+
+async function drain(pump: DeltaPump<string>) {
+  const seen: string[] = [];
+  while (!pump.finished) for (const page of await pump.take(2)) seen.push(...page.messages);
+  return seen;
+}
+
+describe('DeltaPump', () => {
+  it('reads every page of every folder once, each folder in order, at most `concurrency` at once', async () => {
+    const pages = { a: 5, b: 3, c: 1, d: 4, e: 2, f: 6 };
+    const { fetchPage, stats } = fakeDelta(pages);
+    const seen = await drain(new DeltaPump(fetchPage, Object.keys(pages).map(folder), 4));
+    expect(seen).toHaveLength(21);
+    for (const [id, n] of Object.entries(pages)) {
+      expect(seen.filter((m) => m.startsWith(`${id}-`))).toEqual(
+        Array.from({ length: n }, (_, i) => `${id}-${i}`),
+      );
+    }
+    expect(stats.maxInFlight).toBe(4);
+    expect(stats.calls).toBe(21);
+  });
+
+  it('hands out what it read before a failure, then throws it, and is never "finished"', async () => {
+    const { fetchPage } = fakeDelta({ a: 3 }, 'a:2');
+    const pump = new DeltaPump(fetchPage, [folder('a')], 4);
+    const seen: string[] = [];
+    const error = await (async () => {
+      for (;;) for (const page of await pump.take(1)) seen.push(...page.messages);
+    })().catch((e: unknown) => e);
+    expect((error as Error).message).toBe('boom');
+    expect(seen).toEqual(['a-0', 'a-1']);
+    expect(pump.finished).toBe(false);
+  });
+
+  it('with nothing to read, is finished at once', async () => {
+    const { fetchPage } = fakeDelta({});
+    const pump = new DeltaPump(fetchPage, [], 4);
+    expect(await pump.take(2)).toEqual([]);
+    expect(pump.finished).toBe(true);
+  });
+});
