@@ -39,13 +39,17 @@ describe('a backfill interrupted mid-way', () => {
 
   it('resumes from there: nothing fetched twice, nothing lost, nothing counted twice', async () => {
     const listsBefore = env.fake.stats.byEndpoint['users.messages.list'] ?? 0;
-    const getsBefore = env.fake.stats.byEndpoint['users.messages.get'] ?? 0;
+    const reads = () =>
+      (env.fake.stats.byEndpoint['users.messages.get'] ?? 0) +
+      2 * (env.fake.stats.byEndpoint['users.threads.get'] ?? 0);
+    const readsBefore = reads();
     const result = await syncOnce(ctx, accountId);
     expect(result.backfillPages).toBe(1);
     expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(listsBefore + 1);
+    // Never dearer than one get per listed message, across the failed run and the resumed one.
     const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
-    expect(env.fake.stats.byEndpoint['users.messages.get']).toBe(listed.length);
-    expect(getsBefore).toBeLessThan(listed.length);
+    expect(reads()).toBeLessThanOrEqual(listed.length);
+    expect(readsBefore).toBeGreaterThan(0);
     expect(await ctx.prisma.interaction.count()).toBe(stored.length);
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(account.backfillDoneAt).not.toBeNull();

@@ -14,6 +14,7 @@ import type {
   MessageMeta,
   SyncCursor,
 } from '../types.ts';
+import { type FetchCosts, type ListedRef, planFetch, ReadAhead } from './gmail-fetch-plan.ts';
 import { type GmailMethod, type GmailQuota, gmailQuota } from './gmail-quota.ts';
 import { mapGmailError } from './map-gmail-error.ts';
 import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
@@ -31,6 +32,8 @@ const backfillSchema = z.object({
   after: z.number().int(),
   pageToken: z.string().nullable(),
   listed: z.number().int().default(0),
+  /** Ids read ahead through a thread fetch that later pages will list (see ReadAhead). */
+  readAhead: z.array(z.string()).default([]),
 });
 
 export interface GmailProviderOptions {
@@ -79,9 +82,30 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
     }
   };
 
-  const getMessages = async (ids: readonly string[]): Promise<MessageMeta[]> => {
-    const metas = await mapConcurrent(ids, GET_CONCURRENCY, async (id) => {
+  const costs: FetchCosts = { message: quota.cost['messages.get'], thread: quota.cost['threads.get'] };
+  /** Reads the headers of the listed messages the cheapest way (see planFetch). */
+  const readPlanned = async (
+    refs: readonly ListedRef[],
+    alreadyRead?: { has(id: string): boolean },
+  ): Promise<gmail_v1.Schema$Message[]> => {
+    const plan = planFetch(refs, costs, alreadyRead);
+    const reads = [
+      ...plan.threads.map((id) => ({ kind: 'thread' as const, id })),
+      ...plan.messages.map((id) => ({ kind: 'message' as const, id })),
+    ];
+    const results = await mapConcurrent(reads, GET_CONCURRENCY, async ({ kind, id }) => {
       try {
+        if (kind === 'thread') {
+          const res = await call('threads.get', () =>
+            gmail.users.threads.get({
+              userId: 'me',
+              id,
+              format: 'metadata',
+              metadataHeaders: [...WANTED_HEADERS],
+            }),
+          );
+          return res.data.messages ?? [];
+        }
         const res = await call('messages.get', () =>
           gmail.users.messages.get({
             userId: 'me',
@@ -90,14 +114,14 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
             metadataHeaders: [...WANTED_HEADERS],
           }),
         );
-        return isSkippedMessage(res.data.labelIds) ? null : toMessageMeta(res.data);
+        return [res.data];
       } catch (error) {
         // Deleted between listing and fetching: nothing to record.
-        if (error instanceof ProviderError && error.code === 'NOT_FOUND') return null;
+        if (error instanceof ProviderError && error.code === 'NOT_FOUND') return [];
         throw error;
       }
     });
-    return metas.filter((m): m is MessageMeta => m !== null);
+    return results.flat();
   };
 
   const metadataOnly = options.metadataOnly ?? false;
@@ -132,6 +156,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         after: Math.floor(since.getTime() / 1000),
         pageToken: null,
         listed: 0,
+        readAhead: [],
       };
       // The whole mailbox's size: an upper bound for the progress of a backfill of BACKFILL_DAYS.
       return { state, cursor, total: profile.data.messagesTotal ?? null };
@@ -148,15 +173,19 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
           ...(state.pageToken ? { pageToken: state.pageToken } : {}),
         }),
       );
-      const ids = (list.data.messages ?? []).map((m) => m.id).filter((id): id is string => Boolean(id));
-      const fetched = await getMessages(ids);
-      const messages = fetched.filter((m) => m.at.getTime() >= state.after * 1000);
-      const reachedOlder = metadataOnly && messages.length < fetched.length;
-      const next = reachedOlder ? null : (list.data.nextPageToken ?? null);
+      const refs: ListedRef[] = (list.data.messages ?? []).flatMap((m) =>
+        m.id ? [{ id: m.id, threadId: m.threadId ?? null }] : [],
+      );
+      const readAhead = new ReadAhead(state.readAhead);
+      const raws = await readPlanned(refs, readAhead);
+      for (const ref of refs) readAhead.delete(ref.id);
+      const { messages, reachedOlder } = keepBackfilled(raws, refs, state.after * 1000, readAhead);
+      const next = metadataOnly && reachedOlder ? null : (list.data.nextPageToken ?? null);
+      const listed = state.listed + refs.length;
       return {
         messages,
-        state: { ...state, pageToken: next, listed: state.listed + ids.length },
-        listed: state.listed + ids.length,
+        state: { ...state, pageToken: next, listed, readAhead: readAhead.toJSON() },
+        listed,
         done: next === null,
       };
     },
@@ -183,18 +212,26 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         }
         throw error;
       }
-      const added = new Set<string>();
+      const added = new Map<string, string | null>();
       const deleted = new Set<string>();
       for (const record of res.data.history ?? []) {
         for (const { message } of record.messagesAdded ?? []) {
-          if (message?.id && !isSkippedMessage(message.labelIds)) added.add(message.id);
+          if (message?.id && !isSkippedMessage(message.labelIds))
+            added.set(message.id, message.threadId ?? null);
         }
         for (const { message } of record.messagesDeleted ?? []) {
           if (message?.id) deleted.add(message.id);
         }
       }
       for (const id of deleted) added.delete(id);
-      const messages = await getMessages([...added]);
+      const raws = await readPlanned([...added].map(([id, threadId]) => ({ id, threadId })));
+      // A thread read brings its older messages too: keep only the ones history reported.
+      const messages = raws.flatMap((m) => {
+        if (!m.id || !added.has(m.id) || isSkippedMessage(m.labelIds)) return [];
+        added.delete(m.id);
+        const meta = toMessageMeta(m);
+        return meta ? [meta] : [];
+      });
       const next = res.data.nextPageToken;
       const nextCursor: SyncCursor = next
         ? { provider: 'gmail', historyId: cursor.historyId, pageToken: next }
@@ -218,6 +255,50 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       return findPlainText(res.data.payload) ?? '';
     },
   };
+}
+
+/**
+ * The messages of one backfill page to store: the listed ones within the window, and the other
+ * messages of threads read whole that later pages will list (remembered in `readAhead`, so
+ * those pages skip them). `reachedOlder`: a listed message is older than the window.
+ */
+function keepBackfilled(
+  raws: readonly gmail_v1.Schema$Message[],
+  refs: readonly ListedRef[],
+  afterMs: number,
+  readAhead: ReadAhead,
+): { messages: MessageMeta[]; reachedOlder: boolean } {
+  const listed = new Set(refs.map((r) => r.id));
+  let oldestListed = Number.POSITIVE_INFINITY;
+  for (const m of raws) {
+    if (m.id && listed.has(m.id)) oldestListed = Math.min(oldestListed, Number(m.internalDate));
+  }
+  const messages: MessageMeta[] = [];
+  const seen = new Set<string>();
+  let reachedOlder = false;
+  for (const m of raws) {
+    if (!m.id || seen.has(m.id)) continue;
+    seen.add(m.id);
+    const at = Number(m.internalDate);
+    if (listed.has(m.id)) {
+      if (at < afterMs) {
+        reachedOlder = true;
+        continue;
+      }
+    } else {
+      // Spam and trash are never listed; older than the window, never wanted.
+      if (at < afterMs || isSpamOrTrash(m.labelIds)) continue;
+      if (at <= oldestListed) readAhead.add(m.id);
+    }
+    if (isSkippedMessage(m.labelIds)) continue;
+    const meta = toMessageMeta(m);
+    if (meta) messages.push(meta);
+  }
+  return { messages, reachedOlder };
+}
+
+function isSpamOrTrash(labels: readonly string[] | null | undefined): boolean {
+  return (labels ?? []).some((l) => l === 'SPAM' || l === 'TRASH');
 }
 
 function findPlainText(part: gmail_v1.Schema$MessagePart | undefined): string | null {
