@@ -7,7 +7,10 @@ import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
 import {
+  backfillChunkJobId,
+  enqueueBackfillChunk,
   enqueueCommand,
+  isJobPending,
   QUEUE_NAMES,
   type SyncJob,
   syncJobSchema,
@@ -17,29 +20,53 @@ import { type SyncProgress, type SyncResult, syncAccount } from '../src/sync/syn
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
 
-/** Wiring only: parse the payload, build the provider, run the sync use case, apply the policy. */
+/** What a sync job returns: the run's figures, and the job that goes on with the backfill. */
+export type SyncJobResult = SyncResult & { continuedBy: string | null };
+
+/**
+ * Wiring only: parse the payload, build the provider, run the sync use case, apply the policy.
+ * A backfill runs as a chain of bounded jobs (one chunk each, progress in Postgres); each one
+ * enqueues the next under an id fixed by the chunk number, so retries never fork the chain.
+ */
 export function createSyncWorker(
   ctx: AppContext,
   connection: Redis,
   concurrency = 4,
-): Worker<SyncJob, SyncResult> {
-  const worker = new Worker<SyncJob, SyncResult>(
+): Worker<SyncJob, SyncJobResult> {
+  // A killed worker's job is taken over after about this long; its account lease lapses first.
+  const stalledMs = ctx.config.SYNC_STALLED_SECONDS * 1000;
+  const worker = new Worker<SyncJob, SyncJobResult>(
     QUEUE_NAMES.sync,
     async (job, token) => {
       const { accountId } = syncJobSchema.parse(job.data);
       // One sync per account at a time across every worker process; a second one waits its turn.
-      const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`);
+      const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`, stalledMs);
       if (!lock) {
         await job.moveToDelayed(Date.now() + 5_000, token);
         throw new DelayedError();
       }
+      let result: SyncJobResult;
       try {
-        return await runSync(job.id, accountId, (progress) => job.updateProgress(progress));
+        result = await runSync(job.id, accountId, (progress) =>
+          job.updateProgress({ ...progress, accountId }),
+        );
       } finally {
         await lock.release();
       }
+      // After the lease is free, so the next chunk can start at once on any worker. Killed before
+      // this line, the job is retaken (stalled) and, finding its chunk done, enqueues it then.
+      if (result.continuedBy) await enqueueBackfillChunk(ctx.queues(), accountId, result.chunks);
+      return result;
     },
-    { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency },
+    {
+      connection,
+      prefix: ctx.config.QUEUE_PREFIX,
+      concurrency,
+      lockDuration: stalledMs,
+      stalledInterval: stalledMs,
+      // A long backfill may outlive a couple of crashed workers; its progress is in Postgres.
+      maxStalledCount: 3,
+    },
   );
 
   const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
@@ -48,12 +75,21 @@ export function createSyncWorker(
     jobId: string | undefined,
     accountId: string,
     onProgress: (progress: SyncProgress) => Promise<void>,
-  ): Promise<SyncResult> {
+  ): Promise<SyncJobResult> {
     const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
     const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
     if (!account) {
       await unscheduleAccountSync(ctx.queues(), accountId);
       throw new UnrecoverableError('the account no longer exists');
+    }
+    if (account.backfillState !== null && account.status === AccountStatus.ACTIVE) {
+      // A backfill is under way: its chain goes on with it, unless the chain was broken (its job
+      // failed for good or vanished with Redis), in which case this job carries it on.
+      const current = backfillChunkJobId(accountId, account.backfillChunks);
+      if (jobId !== current && (await isJobPending(ctx.queues(), current))) {
+        log.debug({ event: 'sync.deferred', to: current }, 'backfill chain goes on in its own job');
+        return { ...idle(account.backfillChunks), continuedBy: current };
+      }
     }
     const provider = providerForAccount(ctx, account);
     try {
@@ -65,6 +101,10 @@ export function createSyncWorker(
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+          chunk: {
+            maxPages: ctx.config.BACKFILL_CHUNK_PAGES,
+            maxMs: ctx.config.BACKFILL_CHUNK_SECONDS * 1000,
+          },
           onProgress,
           onMessages: async (messages) => {
             for (const candidate of findDigestReplies(messages, signer)) {
@@ -74,8 +114,11 @@ export function createSyncWorker(
         },
         accountId,
       );
-      log.info({ event: 'sync.done', ...result }, 'sync finished');
-      return result;
+      log.info({ event: result.continues ? 'sync.chunk' : 'sync.done', ...result }, 'sync run finished');
+      return {
+        ...result,
+        continuedBy: result.continues ? backfillChunkJobId(accountId, result.chunks) : null,
+      };
     } catch (error) {
       const decision = decideSyncError(error);
       await ctx.prisma.mailAccount.update({
@@ -96,4 +139,17 @@ export function createSyncWorker(
   }
   logFailures(worker, ctx.log, 'accountId');
   return worker;
+}
+
+function idle(chunks: number): SyncResult {
+  return {
+    backfillPages: 0,
+    changePages: 0,
+    fetched: 0,
+    stored: 0,
+    contactsTouched: 0,
+    resynced: false,
+    continues: true,
+    chunks,
+  };
 }

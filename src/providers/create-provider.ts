@@ -40,6 +40,7 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
             tokens,
             metadataOnly: !canReadBodies(scopes),
             quota,
+            retryBaseMs: config.PROVIDER_RETRY_BASE_MS,
             ...(budget
               ? {
                   governor: createQuotaGovernor(budget.redis, budget.key, {

@@ -15,7 +15,11 @@ describe('a backfill interrupted mid-way', () => {
   let accountId: string;
 
   beforeAll(async () => {
-    env = await startTestEnv({ owner: SAMPLE_OWNER.email, messages: sample.messages });
+    env = await startTestEnv({
+      owner: SAMPLE_OWNER.email,
+      messages: sample.messages,
+      settings: { PROVIDER_RETRY_BASE_MS: '10' },
+    });
     ctx = env.context({ clock: fixedClock(now) });
     accountId = (await connectFake(ctx)).account.id;
   });
@@ -24,8 +28,8 @@ describe('a backfill interrupted mid-way', () => {
   });
 
   it('keeps the pages it finished and the place it stopped', async () => {
-    // The second page of messages.list fails the way Google fails under load.
-    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 1 });
+    // The second page of messages.list fails the way Google fails under load, past every retry.
+    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 6 });
     const error = await syncOnce(ctx, accountId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe('TEMPORARY');

@@ -1,5 +1,6 @@
 import { type gmail_v1, google } from 'googleapis';
 import { z } from 'zod';
+import { backoffDelay, sleep } from '../../lib/backoff.ts';
 import { mapConcurrent } from '../../lib/concurrency.ts';
 import { ProviderError } from '../../lib/errors.ts';
 import type { QuotaGovernor } from '../../lib/quota-governor.ts';
@@ -22,8 +23,11 @@ import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
 const LIST_PAGE_SIZE = 500;
 /** Past this, a rate-limited sync gives the job back to the queue's backoff. */
 const MAX_RATE_LIMIT_RETRIES = 3;
-/** Parallel metadata gets per mailbox; the quota issue replaces this with a Redis governor. */
+/** Parallel metadata reads per mailbox (the governor keeps them within the quota). */
 const GET_CONCURRENCY = 10;
+/** Google's advice for 5xx: retry with exponential backoff, up to about half a minute. */
+const TEMPORARY_RETRIES = 5;
+const MAX_BACKOFF_MS = 32_000;
 
 const cursorSchema = z.object({ provider: z.literal('gmail'), historyId: z.string().min(1) });
 const backfillSchema = z.object({
@@ -44,6 +48,8 @@ export interface GmailProviderOptions {
   quota?: GmailQuota;
   /** gmail.metadata: no `q` searches, no bodies. */
   metadataOnly?: boolean;
+  /** First wait after a 5xx or a timeout; it doubles (with jitter) for a few tries. Default 1 s. */
+  retryBaseMs?: number;
 }
 
 /** The Gmail API through the real googleapis client, pointed at GMAIL_API_URL. */
@@ -55,12 +61,14 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
   /**
    * Runs one API call within the mailbox's quota with a fresh token. A 401 refreshes once and
    * tries again; a rate-limit answer puts every process on this mailbox in the penalty box for
-   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times.
+   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times. A 5xx or
+   * a timeout is tried again after a bounded exponential backoff with jitter; past that the job
+   * fails and the queue's own backoff takes over.
    */
   const call = async <T>(what: GmailMethod, fn: () => Promise<T>): Promise<T> => {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
-    for (let limited = 0; ; ) {
+    for (let limited = 0, failed = 0; ; ) {
       await options.governor?.take(quota.cost[what]);
       auth.setCredentials({ access_token: token });
       try {
@@ -75,6 +83,10 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         if (mapped.code === 'RATE_LIMITED' && options.governor && limited < MAX_RATE_LIMIT_RETRIES) {
           limited++;
           await options.governor.penalize(mapped.retryAfterMs ?? 60_000);
+          continue;
+        }
+        if (mapped.code === 'TEMPORARY' && failed < TEMPORARY_RETRIES) {
+          await sleep(backoffDelay(failed++, options.retryBaseMs ?? 1000, MAX_BACKOFF_MS));
           continue;
         }
         throw mapped;
