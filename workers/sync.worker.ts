@@ -39,6 +39,10 @@ export function createSyncWorker(
     QUEUE_NAMES.sync,
     async (job, token) => {
       const { accountId } = syncJobSchema.parse(job.data);
+      // While a backfill chain runs, any other sync of the account is that chain: hand over to it
+      // rather than wait for the lease, which the chain holds almost all the time.
+      const chain = await liveChain(accountId, job.id);
+      if (chain) return { ...idle(chain.chunks), continuedBy: chain.jobId };
       // One sync per account at a time across every worker process; a second one waits its turn.
       const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`, stalledMs);
       if (!lock) {
@@ -54,7 +58,7 @@ export function createSyncWorker(
         await lock.release();
       }
       // After the lease is free, so the next chunk can start at once on any worker. Killed before
-      // this line, the job is retaken (stalled) and, finding its chunk done, enqueues it then.
+      // this line, the job is retaken (stalled), finds no live chain and carries it on itself.
       if (result.continuedBy) await enqueueBackfillChunk(ctx.queues(), accountId, result.chunks);
       return result;
     },
@@ -71,6 +75,18 @@ export function createSyncWorker(
 
   const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
 
+  /**
+   * The job of the account's backfill chunk to come, when it waits or runs (and is not this job).
+   * A chain whose job failed for good or vanished with Redis is not live: this job carries it on.
+   */
+  async function liveChain(accountId: string, jobId: string | undefined) {
+    const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
+    if (!account || account.backfillState === null || account.status !== AccountStatus.ACTIVE) return null;
+    const current = backfillChunkJobId(accountId, account.backfillChunks);
+    if (jobId === current || !(await isJobPending(ctx.queues(), current))) return null;
+    return { jobId: current, chunks: account.backfillChunks };
+  }
+
   async function runSync(
     jobId: string | undefined,
     accountId: string,
@@ -81,15 +97,6 @@ export function createSyncWorker(
     if (!account) {
       await unscheduleAccountSync(ctx.queues(), accountId);
       throw new UnrecoverableError('the account no longer exists');
-    }
-    if (account.backfillState !== null && account.status === AccountStatus.ACTIVE) {
-      // A backfill is under way: its chain goes on with it, unless the chain was broken (its job
-      // failed for good or vanished with Redis), in which case this job carries it on.
-      const current = backfillChunkJobId(accountId, account.backfillChunks);
-      if (jobId !== current && (await isJobPending(ctx.queues(), current))) {
-        log.debug({ event: 'sync.deferred', to: current }, 'backfill chain goes on in its own job');
-        return { ...idle(account.backfillChunks), continuedBy: current };
-      }
     }
     const provider = providerForAccount(ctx, account);
     try {

@@ -135,7 +135,7 @@ export function registerAccountCommands(program: Command): void {
         });
         for (const { account, job } of jobs) {
           try {
-            const result = await waitForSync(queues, events, job, Number(opts.timeout) * 1000, () =>
+            const result = await waitForSync(queues, job, Number(opts.timeout) * 1000, () =>
               enqueueSync(queues, account.id, 'manual'),
             );
             if (process.stdout.isTTY) process.stdout.write('\n');
