@@ -60,6 +60,8 @@ export const configSchema = z.object({
   BACKFILL_CHUNK_SECONDS: positiveInt(60),
   // How long a sync job of a killed worker stays claimed before another worker takes it over.
   SYNC_STALLED_SECONDS: positiveInt(30),
+  // First wait before a failed sync job is tried again (it doubles, with jitter, over 5 attempts).
+  SYNC_RETRY_BASE_SECONDS: positiveInt(30),
   // First wait of the in-request backoff on a provider 5xx or timeout (doubles, with jitter).
   PROVIDER_RETRY_BASE_MS: positiveInt(1000),
   GROUP_SIZE_LIMIT: positiveInt(10),

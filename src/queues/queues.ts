@@ -45,8 +45,19 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, { connection, prefix, defaultJobOptions });
+export function createQueues(
+  connection: Redis,
+  prefix: string,
+  options: { syncRetryBaseMs?: number } = {},
+): Queues {
+  // A sync job that failed for a passing reason (a 5xx storm outlasting the in-request retries)
+  // waits this long, then doubles (with jitter), for its few attempts.
+  const syncBackoff = { type: 'exponential', delay: options.syncRetryBaseMs ?? 30_000, jitter: 0.5 };
+  const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...defaultJobOptions, backoff: syncBackoff },
+  });
   const digest = new Queue<DigestJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions });
   const command = new Queue<CommandJob>(QUEUE_NAMES.command, {
     connection,

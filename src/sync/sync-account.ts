@@ -193,6 +193,8 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
       syncCursor: cursor as Prisma.InputJsonValue,
       backfillListed: 0,
       backfillTotal: total,
+      // A resync is a backfill again: `touchbase accounts` shows its progress, not the old one.
+      backfillDoneAt: null,
     },
   });
 }
