@@ -70,6 +70,8 @@ describe('a worker process killed (SIGKILL) mid-backfill', () => {
     expect(sync.stderr).toBe('');
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/synced/);
+    // Plain progress lines (not a terminal) from the chunk jobs of the chain.
+    expect(sync.stdout).toMatch(/kim@example\.com: backfill \d+\/~3000 messages/);
 
     // Every message once, none missing.
     const rows = await ctx.prisma.interaction.findMany({ select: { providerMessageId: true } });
