@@ -64,6 +64,8 @@ export const configSchema = z.object({
   SYNC_RETRY_BASE_SECONDS: positiveInt(30),
   // First wait of the in-request backoff on a provider 5xx or timeout (doubles, with jitter).
   PROVIDER_RETRY_BASE_MS: positiveInt(1000),
+  // A provider request unanswered this long is abandoned and retried like a 5xx.
+  PROVIDER_TIMEOUT_SECONDS: positiveInt(30),
   GROUP_SIZE_LIMIT: positiveInt(10),
   OWE_REPLY_DAYS: positiveInt(2),
   AWAIT_REPLY_DAYS: positiveInt(7),

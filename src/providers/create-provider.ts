@@ -41,6 +41,7 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
             metadataOnly: !canReadBodies(scopes),
             quota,
             retryBaseMs: config.PROVIDER_RETRY_BASE_MS,
+            requestTimeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
             ...(budget
               ? {
                   governor: createQuotaGovernor(budget.redis, budget.key, {

@@ -13,6 +13,8 @@ export interface RequestLog {
   readonly requests: LoggedRequest[];
   /** The ids of the Gmail resources read, by kind: 'messages' or 'threads' (gets only). */
   reads(kind: 'messages' | 'threads'): string[];
+  /** The next `times` requests whose path matches get no answer at all (the client times out). */
+  stall(path: RegExp, times: number): void;
   /** The pageToken of every messages.list request ('' for the first page). */
   listPageTokens(): string[];
   close(): Promise<void>;
@@ -25,8 +27,14 @@ export interface RequestLog {
 export async function startRequestLog(target: string): Promise<RequestLog> {
   const base = new URL(target);
   const requests: LoggedRequest[] = [];
+  const stalls: { path: RegExp; times: number }[] = [];
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    const stall = stalls.find((s) => s.times > 0 && s.path.test(req.url ?? '/'));
+    if (stall) {
+      stall.times -= 1;
+      return;
+    }
     const upstream = request(
       {
         host: base.hostname,
@@ -57,6 +65,7 @@ export async function startRequestLog(target: string): Promise<RequestLog> {
     url: `http://127.0.0.1:${port}/`,
     requests,
     reads: (kind) => gets(kind),
+    stall: (path, times) => void stalls.push({ path, times }),
     listPageTokens: () =>
       requests
         .filter((r) => /\/gmail\/v1\/users\/[^/]+\/messages\?/.test(r.path))

@@ -50,12 +50,21 @@ export interface GmailProviderOptions {
   metadataOnly?: boolean;
   /** First wait after a 5xx or a timeout; it doubles (with jitter) for a few tries. Default 1 s. */
   retryBaseMs?: number;
+  /** A request unanswered this long is abandoned and tried again like a 5xx. Default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 /** The Gmail API through the real googleapis client, pointed at GMAIL_API_URL. */
 export function createGmailProvider(options: GmailProviderOptions): MailProvider {
   const auth = new google.auth.OAuth2();
-  const gmail = google.gmail({ version: 'v1', rootUrl: options.apiUrl, auth, retry: false });
+  // A request that hangs is a timeout (TEMPORARY, retried with backoff), never a stuck chunk.
+  const gmail = google.gmail({
+    version: 'v1',
+    rootUrl: options.apiUrl,
+    auth,
+    retry: false,
+    timeout: options.requestTimeoutMs ?? 30_000,
+  });
 
   const quota = options.quota ?? gmailQuota('legacy');
   /**
