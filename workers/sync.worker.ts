@@ -7,7 +7,10 @@ import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
 import {
+  backfillChunkJobId,
+  enqueueBackfillChunk,
   enqueueCommand,
+  isJobPending,
   QUEUE_NAMES,
   type SyncJob,
   syncJobSchema,
@@ -17,40 +20,80 @@ import { type SyncProgress, type SyncResult, syncAccount } from '../src/sync/syn
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
 
-/** Wiring only: parse the payload, build the provider, run the sync use case, apply the policy. */
+/** What a sync job returns: the run's figures, and the job that goes on with the backfill. */
+export type SyncJobResult = SyncResult & { continuedBy: string | null };
+
+/**
+ * Wiring only: parse the payload, build the provider, run the sync use case, apply the policy.
+ * A backfill runs as a chain of bounded jobs (one chunk each, progress in Postgres); each one
+ * enqueues the next under an id fixed by the chunk number, so retries never fork the chain.
+ */
 export function createSyncWorker(
   ctx: AppContext,
   connection: Redis,
   concurrency = 4,
-): Worker<SyncJob, SyncResult> {
-  const worker = new Worker<SyncJob, SyncResult>(
+): Worker<SyncJob, SyncJobResult> {
+  // A killed worker's job is taken over after about this long; its account lease lapses first.
+  const stalledMs = ctx.config.SYNC_STALLED_SECONDS * 1000;
+  const worker = new Worker<SyncJob, SyncJobResult>(
     QUEUE_NAMES.sync,
     async (job, token, signal) => {
       const { accountId } = syncJobSchema.parse(job.data);
+      // While a backfill chain runs, any other sync of the account is that chain: hand over to it
+      // rather than wait for the lease, which the chain holds almost all the time.
+      const chain = await liveChain(accountId, job.id);
+      if (chain) return { ...idle(chain.chunks), continuedBy: chain.jobId };
       // One sync per account at a time across every worker process; a second one waits its turn.
-      const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`);
+      const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`, stalledMs);
       if (!lock) {
         await job.moveToDelayed(Date.now() + 5_000, token);
         throw new DelayedError();
       }
       // A forced shutdown hands the job back: free the account for whichever worker takes it next.
       signal?.addEventListener('abort', () => void lock.release().catch(() => undefined), { once: true });
+      let result: SyncJobResult;
       try {
-        return await runSync(job.id, accountId, (progress) => job.updateProgress(progress));
+        result = await runSync(job.id, accountId, (progress) =>
+          job.updateProgress({ ...progress, accountId }),
+        );
       } finally {
         await lock.release();
       }
+      // After the lease is free, so the next chunk can start at once on any worker. Killed before
+      // this line, the job is retaken (stalled), finds no live chain and carries it on itself.
+      if (result.continuedBy) await enqueueBackfillChunk(ctx.queues(), accountId, result.chunks);
+      return result;
     },
-    { connection, prefix: ctx.config.QUEUE_PREFIX, concurrency },
+    {
+      connection,
+      prefix: ctx.config.QUEUE_PREFIX,
+      concurrency,
+      lockDuration: stalledMs,
+      stalledInterval: stalledMs,
+      // A long backfill may outlive a couple of crashed workers; its progress is in Postgres.
+      maxStalledCount: 3,
+    },
   );
 
   const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
+
+  /**
+   * The job of the account's backfill chunk to come, when it waits or runs (and is not this job).
+   * A chain whose job failed for good or vanished with Redis is not live: this job carries it on.
+   */
+  async function liveChain(accountId: string, jobId: string | undefined) {
+    const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
+    if (!account || account.backfillState === null || account.status !== AccountStatus.ACTIVE) return null;
+    const current = backfillChunkJobId(accountId, account.backfillChunks);
+    if (jobId === current || !(await isJobPending(ctx.queues(), current))) return null;
+    return { jobId: current, chunks: account.backfillChunks };
+  }
 
   async function runSync(
     jobId: string | undefined,
     accountId: string,
     onProgress: (progress: SyncProgress) => Promise<void>,
-  ): Promise<SyncResult> {
+  ): Promise<SyncJobResult> {
     const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
     const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
     if (!account) {
@@ -67,6 +110,10 @@ export function createSyncWorker(
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+          chunk: {
+            maxPages: ctx.config.BACKFILL_CHUNK_PAGES,
+            maxMs: ctx.config.BACKFILL_CHUNK_SECONDS * 1000,
+          },
           onProgress,
           onMessages: async (messages) => {
             const owner = { userId: account.userId, accountId };
@@ -77,8 +124,11 @@ export function createSyncWorker(
         },
         accountId,
       );
-      log.info({ event: 'sync.done', ...result }, 'sync finished');
-      return result;
+      log.info({ event: result.continues ? 'sync.chunk' : 'sync.done', ...result }, 'sync run finished');
+      return {
+        ...result,
+        continuedBy: result.continues ? backfillChunkJobId(accountId, result.chunks) : null,
+      };
     } catch (error) {
       const decision = decideSyncError(error);
       await ctx.prisma.mailAccount.update({
@@ -99,4 +149,17 @@ export function createSyncWorker(
   }
   logFailures(worker, ctx.log, 'accountId');
   return worker;
+}
+
+function idle(chunks: number): SyncResult {
+  return {
+    backfillPages: 0,
+    changePages: 0,
+    fetched: 0,
+    stored: 0,
+    contactsTouched: 0,
+    resynced: false,
+    continues: true,
+    chunks,
+  };
 }

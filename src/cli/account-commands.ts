@@ -5,6 +5,7 @@ import { connectAccount } from '../oauth/connect-account.ts';
 import { enqueueSync } from '../queues/queues.ts';
 import { ago, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
+import { waitForSync } from './wait-for-sync.ts';
 
 export function registerAccountCommands(program: Command): void {
   program
@@ -101,7 +102,7 @@ export function registerAccountCommands(program: Command): void {
     .description('sync now instead of waiting for the schedule')
     .option('--account <email>', 'only this account (default: every active account)')
     .option('--wait', 'wait until the sync finished (needs a running worker); non-zero exit if it failed')
-    .option('--timeout <seconds>', 'with --wait, give up after this long', '900')
+    .option('--timeout <seconds>', 'with --wait, give up when one part of the sync takes this long', '900')
     .action(async (opts: { account?: string; wait?: boolean; timeout: string }) => {
       await withContext(async (ctx) => {
         const accounts = opts.account
@@ -124,22 +125,24 @@ export function registerAccountCommands(program: Command): void {
         if (!opts.wait) return;
         const events = queues.events('sync');
         await events.waitUntilReady();
-        const names = new Map(jobs.map(({ account, job }) => [job.id, account.email]));
-        events.on('progress', ({ jobId, data }) => {
-          const email = names.get(jobId);
+        // Progress comes from every job of an account's backfill chain: keyed by account.
+        const names = new Map(jobs.map(({ account }) => [account.id, account.email]));
+        events.on('progress', ({ data }) => {
+          const accountId =
+            typeof data === 'object' && data !== null ? (data as { accountId?: unknown }).accountId : null;
+          const email = typeof accountId === 'string' ? names.get(accountId) : undefined;
           if (email) reportProgress(email, data);
         });
         for (const { account, job } of jobs) {
           try {
-            const result = (await job.waitUntilFinished(events, Number(opts.timeout) * 1000)) as {
-              stored?: number;
-              skipped?: string;
-            };
+            const result = await waitForSync(queues, job, Number(opts.timeout) * 1000, () =>
+              enqueueSync(queues, account.id, 'manual'),
+            );
             if (process.stdout.isTTY) process.stdout.write('\n');
             process.stdout.write(
-              result?.skipped
+              result.skipped
                 ? `${account.email}: skipped (${result.skipped})\n`
-                : `${account.email}: synced, ${result?.stored ?? 0} new messages\n`,
+                : `${account.email}: synced, ${result.stored} new messages\n`,
             );
           } catch (error) {
             throw new AppError('SYNC_FAILED', `sync of ${account.email} failed: ${(error as Error).message}`);

@@ -64,6 +64,17 @@ export const configSchema = z.object({
   DIGEST_FROM: z.string().min(3).default('touchbase <touchbase@localhost>'),
   SYNC_INTERVAL_MINUTES: positiveInt(15),
   BACKFILL_DAYS: positiveInt(730),
+  // A backfill runs as a chain of jobs, each this many list pages (500 messages) or seconds at most.
+  BACKFILL_CHUNK_PAGES: positiveInt(10),
+  BACKFILL_CHUNK_SECONDS: positiveInt(60),
+  // How long a sync job of a killed worker stays claimed before another worker takes it over.
+  SYNC_STALLED_SECONDS: positiveInt(30),
+  // First wait before a failed sync job is tried again (it doubles, with jitter, over 5 attempts).
+  SYNC_RETRY_BASE_SECONDS: positiveInt(30),
+  // First wait of the in-request backoff on a provider 5xx or timeout (doubles, with jitter).
+  PROVIDER_RETRY_BASE_MS: positiveInt(1000),
+  // A provider request unanswered this long is abandoned and retried like a 5xx.
+  PROVIDER_TIMEOUT_SECONDS: positiveInt(30),
   GROUP_SIZE_LIMIT: positiveInt(10),
   OWE_REPLY_DAYS: positiveInt(2),
   AWAIT_REPLY_DAYS: positiveInt(7),

@@ -36,7 +36,9 @@ export function createContext(config: Config, options: { clock?: Clock; log?: Lo
       return redis;
     },
     queues() {
-      queues ??= createQueues(context.redis(), config.QUEUE_PREFIX);
+      queues ??= createQueues(context.redis(), config.QUEUE_PREFIX, {
+        syncRetryBaseMs: config.SYNC_RETRY_BASE_SECONDS * 1000,
+      });
       return queues;
     },
     async close() {

@@ -46,6 +46,8 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
             metadataOnly: !canReadBodies(scopes),
             quota,
             ...(onRequest ? { onRequest } : {}),
+            retryBaseMs: config.PROVIDER_RETRY_BASE_MS,
+            requestTimeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
             ...(budget
               ? {
                   governor: createQuotaGovernor(budget.redis, budget.key, {

@@ -6,7 +6,8 @@ export const QUEUE_NAMES = { sync: 'sync', digest: 'digest', command: 'command' 
 
 export const syncJobSchema = z.object({
   accountId: z.uuid(),
-  reason: z.enum(['schedule', 'manual', 'connect']).default('schedule'),
+  /** 'chunk': the next part of a backfill, enqueued by the part before it. */
+  reason: z.enum(['schedule', 'manual', 'connect', 'chunk']).default('schedule'),
 });
 export type SyncJob = z.infer<typeof syncJobSchema>;
 
@@ -44,8 +45,19 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, { connection, prefix, defaultJobOptions });
+export function createQueues(
+  connection: Redis,
+  prefix: string,
+  options: { syncRetryBaseMs?: number } = {},
+): Queues {
+  // A sync job that failed for a passing reason (a 5xx storm outlasting the in-request retries)
+  // waits this long, then doubles (with jitter), for its few attempts.
+  const syncBackoff = { type: 'exponential', delay: options.syncRetryBaseMs ?? 30_000, jitter: 0.5 };
+  const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...defaultJobOptions, backoff: syncBackoff },
+  });
   const digest = new Queue<DigestJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions });
   const command = new Queue<CommandJob>(QUEUE_NAMES.command, {
     connection,
@@ -89,6 +101,32 @@ export async function enqueueSync(queues: Queues, accountId: string, reason: Syn
     { accountId, reason },
     { deduplication: { id: `sync:${accountId}`, keepLastIfActive: true } },
   );
+}
+
+/**
+ * The job that runs backfill chunk number `chunk` of an account. Its id is fixed by the chunk,
+ * so a retried or duplicated job that enqueues "the next chunk" adds the same job: one chain.
+ */
+export function backfillChunkJobId(accountId: string, chunk: number): string {
+  return `backfill-${accountId}-${chunk}`;
+}
+
+export async function enqueueBackfillChunk(
+  queues: Queues,
+  accountId: string,
+  chunk: number,
+): Promise<string> {
+  const jobId = backfillChunkJobId(accountId, chunk);
+  await queues.sync.add('sync', { accountId, reason: 'chunk' }, { jobId });
+  return jobId;
+}
+
+/** Whether a job waits to run or is running (or was, by a process that died: BullMQ retakes it). */
+export async function isJobPending(queues: Queues, jobId: string): Promise<boolean> {
+  const job = await queues.sync.getJob(jobId);
+  if (!job) return false;
+  const state = await job.getState();
+  return ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(state);
 }
 
 /** The periodic sync of one account, every `everyMinutes`, shared by all worker processes. */

@@ -24,6 +24,11 @@ export interface SyncDeps {
   onMessages?: (messages: MessageMeta[]) => Promise<void>;
   /** Told after each backfill page: for `touchbase sync --wait` and `touchbase accounts`. */
   onProgress?: (progress: SyncProgress) => Promise<void>;
+  /**
+   * How much backfill one run may do before it stops and asks for a next run (a chunk); without
+   * it, a run goes to the end. Memory stays flat either way: one page at a time.
+   */
+  chunk?: { maxPages: number; maxMs: number };
 }
 
 export interface SyncProgress {
@@ -41,11 +46,16 @@ export interface SyncResult {
   stored: number;
   contactsTouched: number;
   resynced: boolean;
+  /** The backfill stopped at its chunk budget and goes on in a next run. */
+  continues: boolean;
+  /** Backfill chunks done for this account, ever (MailAccount.backfillChunks): names the next one. */
+  chunks: number;
 }
 
 /**
- * One sync run for one account: finish (or start) the backfill, page by page with its progress
- * saved after each page, then catch up through the provider's change feed. Every page is stored
+ * One sync run for one account: go on with (or start) the backfill, page by page with its
+ * progress saved after each page, up to the chunk budget (then `continues`: a next run goes on);
+ * once the backfill is done, catch up through the provider's change feed. Every page is stored
  * idempotently, so a run killed at any point resumes without losing or double-counting mail.
  */
 export async function syncAccount(deps: SyncDeps, accountId: string): Promise<SyncResult> {
@@ -57,8 +67,12 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     stored: 0,
     contactsTouched: 0,
     resynced: false,
+    continues: false,
+    chunks: 0,
   };
+  const started = performance.now();
   let account = await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  result.chunks = account.backfillChunks;
   if (account.status !== AccountStatus.ACTIVE) {
     return { ...result, skipped: `account is ${account.status}` };
   }
@@ -98,21 +112,32 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
   for (;;) {
     if (account.backfillState) {
       let state = account.backfillState as BackfillState;
-      for (;;) {
+      for (let pages = 1; ; pages++) {
         const page = await provider.backfillPage(state);
         await save(page.messages);
         state = page.state;
+        const chunkEnds =
+          page.done ||
+          (deps.chunk !== undefined &&
+            (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
         const saved = await prisma.mailAccount.update({
           where: { id: accountId },
-          data: page.done
-            ? {
-                backfillState: Prisma.DbNull,
-                backfillDoneAt: deps.clock.now(),
-                backfillListed: page.listed,
-                ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
-              }
-            : { backfillState: state as Prisma.InputJsonValue, backfillListed: page.listed },
+          data: {
+            ...(page.done
+              ? {
+                  backfillState: Prisma.DbNull,
+                  backfillDoneAt: deps.clock.now(),
+                  // A provider whose change cursor comes out of the backfill itself (Graph's
+                  // deltaLinks) hands it over with the last page.
+                  ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
+                }
+              : { backfillState: state as Prisma.InputJsonValue }),
+            backfillListed: page.listed,
+            // Counted with the page that ends the chunk, so a chunk is either done or not.
+            ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
+          },
         });
+        result.chunks = saved.backfillChunks;
         await deps.onProgress?.({
           phase: 'backfill',
           listed: page.listed,
@@ -125,6 +150,10 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
           'backfill page',
         );
         if (page.done) break;
+        if (chunkEnds) {
+          result.continues = true;
+          return result;
+        }
       }
     }
     try {
@@ -170,6 +199,8 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
       syncCursor: cursor as Prisma.InputJsonValue,
       backfillListed: 0,
       backfillTotal: total,
+      // A resync is a backfill again: `touchbase accounts` shows its progress, not the old one.
+      backfillDoneAt: null,
     },
   });
 }

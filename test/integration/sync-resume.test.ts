@@ -15,7 +15,11 @@ describe('a backfill interrupted mid-way', () => {
   let accountId: string;
 
   beforeAll(async () => {
-    env = await startTestEnv({ owner: SAMPLE_OWNER.email, messages: sample.messages });
+    env = await startTestEnv({
+      owner: SAMPLE_OWNER.email,
+      messages: sample.messages,
+      settings: { PROVIDER_RETRY_BASE_MS: '10' },
+    });
     ctx = env.context({ clock: fixedClock(now) });
     accountId = (await connectFake(ctx)).account.id;
   });
@@ -24,8 +28,8 @@ describe('a backfill interrupted mid-way', () => {
   });
 
   it('keeps the pages it finished and the place it stopped', async () => {
-    // The second page of messages.list fails the way Google fails under load.
-    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 1 });
+    // The second page of messages.list fails the way Google fails under load, past every retry.
+    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 6 });
     const error = await syncOnce(ctx, accountId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe('TEMPORARY');
@@ -39,13 +43,17 @@ describe('a backfill interrupted mid-way', () => {
 
   it('resumes from there: nothing fetched twice, nothing lost, nothing counted twice', async () => {
     const listsBefore = env.fake.stats.byEndpoint['users.messages.list'] ?? 0;
-    const getsBefore = env.fake.stats.byEndpoint['users.messages.get'] ?? 0;
+    const reads = () =>
+      (env.fake.stats.byEndpoint['users.messages.get'] ?? 0) +
+      2 * (env.fake.stats.byEndpoint['users.threads.get'] ?? 0);
+    const readsBefore = reads();
     const result = await syncOnce(ctx, accountId);
     expect(result.backfillPages).toBe(1);
     expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(listsBefore + 1);
+    // Never dearer than one get per listed message, across the failed run and the resumed one.
     const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
-    expect(env.fake.stats.byEndpoint['users.messages.get']).toBe(listed.length);
-    expect(getsBefore).toBeLessThan(listed.length);
+    expect(reads()).toBeLessThanOrEqual(listed.length);
+    expect(readsBefore).toBeGreaterThan(0);
     expect(await ctx.prisma.interaction.count()).toBe(stored.length);
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(account.backfillDoneAt).not.toBeNull();

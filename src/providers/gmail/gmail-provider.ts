@@ -1,5 +1,6 @@
 import { type gmail_v1, google } from 'googleapis';
 import { z } from 'zod';
+import { backoffDelay, sleep } from '../../lib/backoff.ts';
 import { mapConcurrent } from '../../lib/concurrency.ts';
 import { ProviderError } from '../../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
@@ -15,6 +16,7 @@ import type {
   MessageMeta,
   SyncCursor,
 } from '../types.ts';
+import { type FetchCosts, type ListedRef, planFetch, ReadAhead } from './gmail-fetch-plan.ts';
 import { type GmailMethod, type GmailQuota, gmailQuota } from './gmail-quota.ts';
 import { mapGmailError } from './map-gmail-error.ts';
 import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
@@ -22,8 +24,11 @@ import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
 const LIST_PAGE_SIZE = 500;
 /** Past this, a rate-limited sync gives the job back to the queue's backoff. */
 const MAX_RATE_LIMIT_RETRIES = 3;
-/** Parallel metadata gets per mailbox; the quota issue replaces this with a Redis governor. */
+/** Parallel metadata reads per mailbox (the governor keeps them within the quota). */
 const GET_CONCURRENCY = 10;
+/** Google's advice for 5xx: retry with exponential backoff, up to about half a minute. */
+const TEMPORARY_RETRIES = 5;
+const MAX_BACKOFF_MS = 32_000;
 
 const cursorSchema = z.object({ provider: z.literal('gmail'), historyId: z.string().min(1) });
 const backfillSchema = z.object({
@@ -32,6 +37,8 @@ const backfillSchema = z.object({
   after: z.number().int(),
   pageToken: z.string().nullable(),
   listed: z.number().int().default(0),
+  /** Ids read ahead through a thread fetch that later pages will list (see ReadAhead). */
+  readAhead: z.array(z.string()).default([]),
 });
 
 export interface GmailProviderOptions {
@@ -44,23 +51,36 @@ export interface GmailProviderOptions {
   metadataOnly?: boolean;
   /** Counts every request by method and outcome (/metrics). */
   onRequest?: ProviderRequestRecorder;
+  /** First wait after a 5xx or a timeout; it doubles (with jitter) for a few tries. Default 1 s. */
+  retryBaseMs?: number;
+  /** A request unanswered this long is abandoned and tried again like a 5xx. Default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 /** The Gmail API through the real googleapis client, pointed at GMAIL_API_URL. */
 export function createGmailProvider(options: GmailProviderOptions): MailProvider {
   const auth = new google.auth.OAuth2();
-  const gmail = google.gmail({ version: 'v1', rootUrl: options.apiUrl, auth, retry: false });
+  // A request that hangs is a timeout (TEMPORARY, retried with backoff), never a stuck chunk.
+  const gmail = google.gmail({
+    version: 'v1',
+    rootUrl: options.apiUrl,
+    auth,
+    retry: false,
+    timeout: options.requestTimeoutMs ?? 30_000,
+  });
 
   const quota = options.quota ?? gmailQuota('legacy');
   /**
    * Runs one API call within the mailbox's quota with a fresh token. A 401 refreshes once and
    * tries again; a rate-limit answer puts every process on this mailbox in the penalty box for
-   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times.
+   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times. A 5xx or
+   * a timeout is tried again after a bounded exponential backoff with jitter; past that the job
+   * fails and the queue's own backoff takes over.
    */
   const call = async <T>(what: GmailMethod, fn: () => Promise<T>): Promise<T> => {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
-    for (let limited = 0; ; ) {
+    for (let limited = 0, failed = 0; ; ) {
       await options.governor?.take(quota.cost[what]);
       auth.setCredentials({ access_token: token });
       try {
@@ -80,14 +100,39 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
           await options.governor.penalize(mapped.retryAfterMs ?? 60_000);
           continue;
         }
+        if (mapped.code === 'TEMPORARY' && failed < TEMPORARY_RETRIES) {
+          await sleep(backoffDelay(failed++, options.retryBaseMs ?? 1000, MAX_BACKOFF_MS));
+          continue;
+        }
         throw mapped;
       }
     }
   };
 
-  const getMessages = async (ids: readonly string[]): Promise<MessageMeta[]> => {
-    const metas = await mapConcurrent(ids, GET_CONCURRENCY, async (id) => {
+  const costs: FetchCosts = { message: quota.cost['messages.get'], thread: quota.cost['threads.get'] };
+  /** Reads the headers of the listed messages the cheapest way (see planFetch). */
+  const readPlanned = async (
+    refs: readonly ListedRef[],
+    alreadyRead?: { has(id: string): boolean },
+  ): Promise<gmail_v1.Schema$Message[]> => {
+    const plan = planFetch(refs, costs, alreadyRead);
+    const reads = [
+      ...plan.threads.map((id) => ({ kind: 'thread' as const, id })),
+      ...plan.messages.map((id) => ({ kind: 'message' as const, id })),
+    ];
+    const results = await mapConcurrent(reads, GET_CONCURRENCY, async ({ kind, id }) => {
       try {
+        if (kind === 'thread') {
+          const res = await call('threads.get', () =>
+            gmail.users.threads.get({
+              userId: 'me',
+              id,
+              format: 'metadata',
+              metadataHeaders: [...WANTED_HEADERS],
+            }),
+          );
+          return res.data.messages ?? [];
+        }
         const res = await call('messages.get', () =>
           gmail.users.messages.get({
             userId: 'me',
@@ -96,14 +141,14 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
             metadataHeaders: [...WANTED_HEADERS],
           }),
         );
-        return isSkippedMessage(res.data.labelIds) ? null : toMessageMeta(res.data);
+        return [res.data];
       } catch (error) {
         // Deleted between listing and fetching: nothing to record.
-        if (error instanceof ProviderError && error.code === 'NOT_FOUND') return null;
+        if (error instanceof ProviderError && error.code === 'NOT_FOUND') return [];
         throw error;
       }
     });
-    return metas.filter((m): m is MessageMeta => m !== null);
+    return results.flat();
   };
 
   const metadataOnly = options.metadataOnly ?? false;
@@ -138,6 +183,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         after: Math.floor(since.getTime() / 1000),
         pageToken: null,
         listed: 0,
+        readAhead: [],
       };
       // The whole mailbox's size: an upper bound for the progress of a backfill of BACKFILL_DAYS.
       return { state, cursor, total: profile.data.messagesTotal ?? null };
@@ -154,15 +200,19 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
           ...(state.pageToken ? { pageToken: state.pageToken } : {}),
         }),
       );
-      const ids = (list.data.messages ?? []).map((m) => m.id).filter((id): id is string => Boolean(id));
-      const fetched = await getMessages(ids);
-      const messages = fetched.filter((m) => m.at.getTime() >= state.after * 1000);
-      const reachedOlder = metadataOnly && messages.length < fetched.length;
-      const next = reachedOlder ? null : (list.data.nextPageToken ?? null);
+      const refs: ListedRef[] = (list.data.messages ?? []).flatMap((m) =>
+        m.id ? [{ id: m.id, threadId: m.threadId ?? null }] : [],
+      );
+      const readAhead = new ReadAhead(state.readAhead);
+      const raws = await readPlanned(refs, readAhead);
+      for (const ref of refs) readAhead.delete(ref.id);
+      const { messages, reachedOlder } = keepBackfilled(raws, refs, state.after * 1000, readAhead);
+      const next = metadataOnly && reachedOlder ? null : (list.data.nextPageToken ?? null);
+      const listed = state.listed + refs.length;
       return {
         messages,
-        state: { ...state, pageToken: next, listed: state.listed + ids.length },
-        listed: state.listed + ids.length,
+        state: { ...state, pageToken: next, listed, readAhead: readAhead.toJSON() },
+        listed,
         done: next === null,
       };
     },
@@ -189,18 +239,26 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         }
         throw error;
       }
-      const added = new Set<string>();
+      const added = new Map<string, string | null>();
       const deleted = new Set<string>();
       for (const record of res.data.history ?? []) {
         for (const { message } of record.messagesAdded ?? []) {
-          if (message?.id && !isSkippedMessage(message.labelIds)) added.add(message.id);
+          if (message?.id && !isSkippedMessage(message.labelIds))
+            added.set(message.id, message.threadId ?? null);
         }
         for (const { message } of record.messagesDeleted ?? []) {
           if (message?.id) deleted.add(message.id);
         }
       }
       for (const id of deleted) added.delete(id);
-      const messages = await getMessages([...added]);
+      const raws = await readPlanned([...added].map(([id, threadId]) => ({ id, threadId })));
+      // A thread read brings its older messages too: keep only the ones history reported.
+      const messages = raws.flatMap((m) => {
+        if (!m.id || !added.has(m.id) || isSkippedMessage(m.labelIds)) return [];
+        added.delete(m.id);
+        const meta = toMessageMeta(m);
+        return meta ? [meta] : [];
+      });
       const next = res.data.nextPageToken;
       const nextCursor: SyncCursor = next
         ? { provider: 'gmail', historyId: cursor.historyId, pageToken: next }
@@ -224,6 +282,50 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       return findPlainText(res.data.payload) ?? '';
     },
   };
+}
+
+/**
+ * The messages of one backfill page to store: the listed ones within the window, and the other
+ * messages of threads read whole that later pages will list (remembered in `readAhead`, so
+ * those pages skip them). `reachedOlder`: a listed message is older than the window.
+ */
+function keepBackfilled(
+  raws: readonly gmail_v1.Schema$Message[],
+  refs: readonly ListedRef[],
+  afterMs: number,
+  readAhead: ReadAhead,
+): { messages: MessageMeta[]; reachedOlder: boolean } {
+  const listed = new Set(refs.map((r) => r.id));
+  let oldestListed = Number.POSITIVE_INFINITY;
+  for (const m of raws) {
+    if (m.id && listed.has(m.id)) oldestListed = Math.min(oldestListed, Number(m.internalDate));
+  }
+  const messages: MessageMeta[] = [];
+  const seen = new Set<string>();
+  let reachedOlder = false;
+  for (const m of raws) {
+    if (!m.id || seen.has(m.id)) continue;
+    seen.add(m.id);
+    const at = Number(m.internalDate);
+    if (listed.has(m.id)) {
+      if (at < afterMs) {
+        reachedOlder = true;
+        continue;
+      }
+    } else {
+      // Spam and trash are never listed; older than the window, never wanted.
+      if (at < afterMs || isSpamOrTrash(m.labelIds)) continue;
+      if (at <= oldestListed) readAhead.add(m.id);
+    }
+    if (isSkippedMessage(m.labelIds)) continue;
+    const meta = toMessageMeta(m);
+    if (meta) messages.push(meta);
+  }
+  return { messages, reachedOlder };
+}
+
+function isSpamOrTrash(labels: readonly string[] | null | undefined): boolean {
+  return (labels ?? []).some((l) => l === 'SPAM' || l === 'TRASH');
 }
 
 function findPlainText(part: gmail_v1.Schema$MessagePart | undefined): string | null {
