@@ -13,6 +13,11 @@ export interface OAuthSettings {
   extraAuthParams: Readonly<Record<string, string>>;
   /** Scopes a provider may grant under another name, or adds by itself (openid...). */
   ignoreScopes?: readonly string[];
+  /**
+   * RFC 7009 token revocation, where the provider has one for a single token (Google does;
+   * Microsoft does not: its tokens end only when the user removes the app's consent).
+   */
+  revokeUrl?: string;
 }
 
 export interface TokenSet {
