@@ -110,7 +110,8 @@ async function tokenRequest(settings: OAuthSettings, form: Record<string, string
     accessToken: data.access_token,
     expiresAt: new Date(Date.now() + data.expires_in * 1000),
     refreshToken: data.refresh_token ?? null,
-    scopes: data.scope ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
+    // An absent scope means "as requested" (RFC 6749 5.1); an empty one means nothing was granted.
+    scopes: data.scope !== undefined ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
   };
 }
 

@@ -200,6 +200,7 @@ function connectFailed(reply: FastifyReply, provider: ProviderName, failure: unk
   const name = PROVIDERS[provider];
   switch (failure.code) {
     case 'OAUTH_SCOPE_MISSING':
+    case 'INSUFFICIENT_SCOPE':
       return page(
         reply,
         403,
