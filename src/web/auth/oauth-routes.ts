@@ -25,7 +25,9 @@ type Query = Record<string, string | undefined>;
  */
 export function oauthRoutes(deps: WebDeps): FastifyPluginAsync {
   const { ctx } = deps;
-  const limit = { rateLimit: { max: ctx.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } };
+  const limit = {
+    rateLimit: { max: ctx.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 },
+  };
   const stateCookie = { path: '/oauth', httpOnly: true, sameSite: 'lax' as const, secure: deps.secure };
   const redirectUri = (provider: ProviderName) =>
     `${ctx.config.PUBLIC_URL.replace(/\/+$/, '')}/oauth/${provider}/callback`;
