@@ -65,7 +65,8 @@ export function webApp(ctx: AppContext): FastifyPluginAsync {
       },
       strictTransportSecurity: deps.secure ? { maxAge: 180 * 24 * 3600 } : false,
       // Signed links carry a token in their query string: it must not leak to other sites.
-      referrerPolicy: { policy: 'no-referrer' },
+      // (not no-referrer: under it Chrome sends `Origin: null` with the site's own form posts)
+      referrerPolicy: { policy: 'same-origin' },
     });
     await app.register(rateLimit, {
       global: false,

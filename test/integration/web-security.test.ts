@@ -83,7 +83,7 @@ describe('web app security: headers, CSRF, rate limit, redirects, sessions, cros
     expect(csp).toContain(`form-action 'self' ${new URL(env.fake.authUrl).origin}`);
     expect(csp).not.toContain('unsafe-inline');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
     // Every page references only its own stylesheet and script: no inline code for the CSP to block.
     expect(page.body).not.toMatch(/<script>|<style|style="|onclick=/);
