@@ -1,11 +1,15 @@
 import Fastify from 'fastify';
 import type { AppContext } from '../lib/context.ts';
 import { pendingMigrations } from '../lib/migrations.ts';
+import { requestLogFields } from './log-serializers.ts';
 import { webApp } from './web-app.ts';
 
 /** The HTTP server: the operator endpoints, and the web app as one plugin. */
 export async function buildServer(ctx: AppContext) {
-  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'web' }), disableRequestLogging: false });
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'web' }, { serializers: { req: requestLogFields } }),
+    disableRequestLogging: false,
+  });
 
   // Liveness: the process answers. Nothing external is checked, so a database outage
   // does not get the process restarted in a loop.

@@ -1,5 +1,6 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/lib/context.ts';
+import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLinkSigner } from '../../src/lib/link-signer.ts';
 import { settingsLinkUrl } from '../../src/lib/settings-link.ts';
 import { createSessionStore, SESSION_COOKIE } from '../../src/web/auth/session-store.ts';
@@ -234,5 +235,23 @@ describe('web app security: headers, CSRF, rate limit, redirects, sessions, cros
     } finally {
       await limited.close();
     }
+  });
+
+  it('leaves query strings (signed links, OAuth codes) out of the request log', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const logged = createContext(env.config, { log });
+    const server = await buildServer(logged);
+    try {
+      await server.inject({ url: '/settings?u=SECRET-LINK-TOKEN' });
+      await server.inject({ url: '/oauth/gmail/callback?code=SECRET-CODE&state=SECRET-STATE' });
+    } finally {
+      await server.close();
+      await logged.close();
+    }
+    const text = lines.join('');
+    expect(text).toContain('"url":"/settings"');
+    expect(text).toContain('"url":"/oauth/gmail/callback"');
+    expect(text).not.toMatch(/SECRET/);
   });
 });
