@@ -136,6 +136,16 @@ describe('web app security: headers, CSRF, rate limit, redirects, sessions, cros
     expect((await bob.get('/settings')).body).not.toContain(SAMPLE_OWNER.email);
   });
 
+  it('user B connecting user A’s mailbox is refused and changes nothing', async () => {
+    const bobId = (await ctx.prisma.user.findUniqueOrThrow({ where: { email: 'bob@example.net' } })).id;
+    const taken = await connectThroughWeb(bob);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).toContain('already connected to another touchbase user');
+    const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: aliceAccount } });
+    expect(account.userId).toBe(aliceId);
+    expect(await ctx.prisma.mailAccount.count({ where: { userId: bobId } })).toBe(0);
+  });
+
   it('refuses forged session cookies and sessions that were signed out', async () => {
     const real = alice.cookies.get(SESSION_COOKIE)?.value ?? '';
     const [id = '', mac = ''] = real.split('.');
