@@ -16,7 +16,7 @@ import { peopleRoutes } from './pages/people-routes.ts';
 import { settingsRoutes } from './pages/settings-routes.ts';
 import { unsubscribeRoutes } from './pages/unsubscribe-routes.ts';
 import { messagePage } from './views/layout.ts';
-import { csrfBinding, type WebDeps } from './web-deps.ts';
+import { csrfBinding, sessionCookieOptions, type WebDeps } from './web-deps.ts';
 
 const ASSETS = {
   'app.css': { type: 'text/css; charset=utf-8', body: readAsset('app.css') },
@@ -75,9 +75,14 @@ export function webApp(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.decorateRequest('viewer', null);
-    app.addHook('preHandler', async (request) => {
-      const session = await deps.sessions.read(request.cookies[SESSION_COOKIE]);
+    app.addHook('preHandler', async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      const session = await deps.sessions.read(cookie);
       request.viewer = session ? { via: 'session', userId: session.userId, sessionId: session.id } : null;
+      // The browser's copy slides with the server's: a session in use does not expire in the browser.
+      if (session && cookie && request.method === 'GET' && !request.url.startsWith('/assets/')) {
+        void reply.setCookie(SESSION_COOKIE, cookie, sessionCookieOptions(deps));
+      }
     });
     app.addHook('preHandler', async (request, reply) => {
       if (request.method !== 'POST' || request.routeOptions.config.csrf === false) return;

@@ -10,6 +10,8 @@ import { CADENCE_CHOICES, matchesQuery, peopleBody, SNOOZE_CHOICES } from '../vi
 import { csrfTokenOf, formOf, idParam, requireUser, seeOther, type WebDeps } from '../web-deps.ts';
 import { notFound } from './account-routes.ts';
 
+const PAGE_LIMIT = 200;
+
 /**
  * The contacts list with snooze, mute, rhythm and merge: plain forms, each POST answered with a
  * redirect back to the list. Every query names the signed-in user, so another user's contact id
@@ -27,12 +29,22 @@ export function peopleRoutes(deps: WebDeps): FastifyPluginAsync {
       const now = ctx.clock.now();
       const all = await listContacts(ctx.prisma, signedIn.user.id, now, { includeMuted: true });
       const query = (request.query.q ?? '').trim().slice(0, 200);
-      const contacts = query ? all.filter((c) => matchesQuery(c, query)) : all;
+      const matching = query ? all.filter((c) => matchesQuery(c, query)) : all;
+      // The most pressing first; past the limit, the search finds anyone.
+      const contacts = matching.slice(0, PAGE_LIMIT);
       const csrf = csrfTokenOf(deps, signedIn.viewer);
       return reply.type('text/html; charset=utf-8').send(
         layout({
           title: 'People',
-          body: peopleBody({ contacts, all, query, csrf, now, timeZone: signedIn.user.timeZone }),
+          body: peopleBody({
+            contacts,
+            total: matching.length,
+            all,
+            query,
+            csrf,
+            now,
+            timeZone: signedIn.user.timeZone,
+          }),
           nav: { csrf, current: 'people' },
           notice: noticeText(request.query.notice),
         }),

@@ -27,7 +27,9 @@ const STATUS_TEXT: Record<ContactView['status'], string> = {
 };
 
 export interface PeopleViewInput {
+  /** The contacts shown (the first of `total` matches). */
   contacts: ContactView[];
+  total: number;
   /** Every contact, for the merge form (the list above may be filtered by the search). */
   all: ContactView[];
   query: string;
@@ -46,7 +48,8 @@ export function peopleBody(input: PeopleViewInput): SafeHtml {
 </form>
 </div>
 <section aria-labelledby="list-heading">
-<h2 id="list-heading">${query ? `${contacts.length} found` : `${contacts.length} people`}, lapsed first</h2>
+<h2 id="list-heading">${query ? `${input.total} found` : `${input.total} people`}, lapsed first</h2>
+${input.total > contacts.length ? html`<p class="muted">Showing the first ${contacts.length}. Search to find anyone else.</p>` : ''}
 ${contacts.length === 0 ? html`<p class="panel">${query ? 'Nobody matches that search.' : 'No contacts yet. They appear as your mail is read: someone becomes a contact once you have written to each other.'}</p>` : ''}
 <ul class="people">${contacts.map((c) => personItem(c, input))}</ul>
 </section>
