@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/lib/context.ts';
+import { createLinkSigner } from '../../src/lib/link-signer.ts';
+import { settingsLinkUrl } from '../../src/lib/settings-link.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
@@ -135,6 +137,27 @@ describe('the web app in a real browser', () => {
     await checkPage('people-after');
   });
 
+  it('the digest’s settings link opens the schedule in a browser with no session', async () => {
+    const user = await ctx.prisma.user.findUniqueOrThrow({ where: { email: SAMPLE_OWNER.email } });
+    const link = settingsLinkUrl(base, createLinkSigner(ctx.config.TOUCHBASE_SECRET), user.id, new Date());
+    // A browser with no session: the person's cookies are put aside, and back afterwards.
+    const cookies = await browser.context.cookies();
+    await browser.context.clearCookies();
+    try {
+      await page.goto(link);
+      expect(await page.locator('h1').textContent()).toBe('Settings');
+      expect(await page.getByRole('link', { name: 'sign in' }).isVisible()).toBe(true);
+      expect(await page.getByRole('navigation').count()).toBe(0);
+      await page.getByRole('button', { name: 'Pause the digest' }).click();
+      await page.waitForURL(/notice=paused/);
+      expect((await ctx.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).digestPaused).toBe(true);
+      await checkPage('settings-link');
+      expect(await browser.context.cookies()).toEqual([]);
+    } finally {
+      await browser.context.addCookies(cookies);
+    }
+  });
+
   it('disconnects the mailbox after a confirmation page', async () => {
     await page.goto(`${base}/settings`);
     await page.getByRole('link', { name: `Disconnect ${SAMPLE_OWNER.email}` }).click();
@@ -156,6 +179,19 @@ describe('the web app in a real browser', () => {
     expect(await ctx.prisma.contact.count()).toBe(0);
     await page.goto(`${base}/people`);
     expect(new URL(page.url()).pathname).toBe('/connect');
+  });
+
+  it('a denied consent ends on a clear page', async () => {
+    env.fake.setConsent('deny');
+    await page.goto(`${base}/connect`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/oauth/gmail/callback')),
+      page.getByRole('button', { name: 'Connect Gmail' }).click(),
+    ]);
+    expect(response.status()).toBe(403);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Not connected');
+    await checkPage('denied');
+    expect(await ctx.prisma.user.count()).toBe(0);
   });
 
   it('error pages are as accessible as the rest', async () => {
