@@ -128,7 +128,10 @@ async function refuseForgedPost(
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
   const sentFrom = request.headers.origin;
-  const link = (request.query as Record<string, unknown>).u;
+  // A signed link stands in for the session only on the routes that take one.
+  const link = request.routeOptions.config.signedLink
+    ? (request.query as Record<string, unknown>).u
+    : undefined;
   const binding =
     typeof link === 'string' ? `link:${link}` : request.viewer ? csrfBinding(request.viewer) : null;
   const given = ((request.body ?? {}) as Record<string, unknown>)[CSRF_FIELD];

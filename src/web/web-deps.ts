@@ -31,6 +31,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: the route is authenticated by a signed link in its URL, not by a session + CSRF token. */
     csrf?: boolean;
+    /** true: the route also accepts the digest's signed settings link (`?u=`) instead of a session. */
+    signedLink?: boolean;
   }
 }
 

@@ -217,6 +217,10 @@ describe('web app security: headers, CSRF, rate limit, redirects, sessions, cros
     expect((await stranger.get(tampered)).statusCode).toBe(400);
     const old = new URL(settingsLinkUrl(PUBLIC_URL, links, aliceId, new Date(Date.now() - 36 * 86_400_000)));
     expect((await stranger.get(`${old.pathname}${old.search}`)).statusCode).toBe(400);
+    // A link's CSRF token is good only where links are: not for the people page, even with a session.
+    const linkToken = WebClient.csrfOf(page.body);
+    const muteWithLink = await alice.post(`/people/${aliceContact}/mute${link.search}`, { _csrf: linkToken });
+    expect(muteWithLink.statusCode).toBe(403);
     // An unsubscribe token is not a settings token.
     expect((await stranger.get(`/settings?u=${links.sign('unsubscribe', aliceId)}`)).statusCode).toBe(400);
   });

@@ -90,32 +90,40 @@ export function settingsRoutes(deps: WebDeps): FastifyPluginAsync {
       return render(reply, target, { notice: noticeText(request.query.notice) });
     });
 
-    app.post<{ Querystring: Query }>('/settings/schedule', async (request, reply) => {
-      const target = await settingsUser(request, reply);
-      if (!target) return reply;
-      const form = formOf(request);
-      try {
-        const updated = await updateUserSettings(ctx.prisma, target.user.id, {
-          digestDay: form.digestDay,
-          digestHour: form.digestHour,
-          timeZone: form.timeZone,
-        });
-        await scheduleUserDigest(ctx.queues(), updated);
-      } catch (error) {
-        if (!(error instanceof AppError) || error.code !== 'SETTINGS_INVALID') throw error;
-        // The CLI's wording names its flags; on the page the fields are labelled already.
-        return render(reply, target, { error: error.message.replaceAll('--', ''), status: 400 });
-      }
-      return seeOther(reply, `/settings${target.linkQuery}`, 'schedule-saved');
-    });
+    app.post<{ Querystring: Query }>(
+      '/settings/schedule',
+      { config: { signedLink: true } },
+      async (request, reply) => {
+        const target = await settingsUser(request, reply);
+        if (!target) return reply;
+        const form = formOf(request);
+        try {
+          const updated = await updateUserSettings(ctx.prisma, target.user.id, {
+            digestDay: form.digestDay,
+            digestHour: form.digestHour,
+            timeZone: form.timeZone,
+          });
+          await scheduleUserDigest(ctx.queues(), updated);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'SETTINGS_INVALID') throw error;
+          // The CLI's wording names its flags; on the page the fields are labelled already.
+          return render(reply, target, { error: error.message.replaceAll('--', ''), status: 400 });
+        }
+        return seeOther(reply, `/settings${target.linkQuery}`, 'schedule-saved');
+      },
+    );
 
-    app.post<{ Querystring: Query }>('/settings/pause', async (request, reply) => {
-      const target = await settingsUser(request, reply);
-      if (!target) return reply;
-      const paused = formOf(request).paused === '1';
-      await updateUserSettings(ctx.prisma, target.user.id, { digestPaused: paused });
-      return seeOther(reply, `/settings${target.linkQuery}`, paused ? 'paused' : 'resumed');
-    });
+    app.post<{ Querystring: Query }>(
+      '/settings/pause',
+      { config: { signedLink: true } },
+      async (request, reply) => {
+        const target = await settingsUser(request, reply);
+        if (!target) return reply;
+        const paused = formOf(request).paused === '1';
+        await updateUserSettings(ctx.prisma, target.user.id, { digestPaused: paused });
+        return seeOther(reply, `/settings${target.linkQuery}`, paused ? 'paused' : 'resumed');
+      },
+    );
 
     await app.register(accountRoutes(deps));
   };
