@@ -39,6 +39,8 @@ export const configSchema = z.object({
   GOOGLE_CLIENT_SECRET: z.string().default(''),
   GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
+  // Default: "revoke" next to GOOGLE_TOKEN_URL (https://oauth2.googleapis.com/revoke).
+  GOOGLE_REVOKE_URL: url.optional(),
   GMAIL_API_URL: url.default('https://gmail.googleapis.com/'),
   // Google's per-user Gmail quota: projects from before May 2026 (legacy) or after (2026).
   GMAIL_QUOTA_REGIME: z.enum(['legacy', '2026'], { error: 'must be legacy or 2026' }).default('legacy'),
@@ -79,6 +81,10 @@ export const configSchema = z.object({
   OWE_REPLY_DAYS: positiveInt(2),
   AWAIT_REPLY_DAYS: positiveInt(7),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // How long a web sign-in lasts without use (days); signing out or deleting data ends it at once.
+  SESSION_DAYS: positiveInt(30),
+  // OAuth start/callback requests per minute per client address (the web app's auth routes).
+  AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('touchbase'),
   // The admin area (bull-board, accounts needing reconnect): off unless set.

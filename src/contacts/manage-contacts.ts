@@ -90,6 +90,18 @@ export async function mergeContacts(
   const from = await findContact(prisma, userId, fromQuery);
   if (into.id === from.id)
     throw new AppError('MERGE_SAME', `${intoQuery} and ${fromQuery} are already one contact`);
+  return mergeContactRows(prisma, userId, into, from, options);
+}
+
+/** mergeContacts for two contacts already found (and known to be the user's). */
+export async function mergeContactRows(
+  prisma: PrismaClient,
+  userId: string,
+  into: ContactWithAddresses,
+  from: ContactWithAddresses,
+  options: { groupSizeLimit: number; own: ReadonlySet<string> },
+): Promise<ContactWithAddresses> {
+  if (into.id === from.id) throw new AppError('MERGE_SAME', 'these are already one contact');
   await prisma.$transaction([
     prisma.contactAddress.updateMany({
       where: { contactId: from.id },

@@ -5,6 +5,8 @@ import type { AccountNotice, DigestContent, DigestItem, RenderedDigest } from '.
 export interface RenderOptions {
   /** Base URL of the web app, for the settings link. */
   publicUrl: string;
+  /** The settings link itself (a signed one that works without signing in); default PUBLIC_URL/settings. */
+  settingsUrl?: string;
   /**
    * Appended to every one-click command subject ("done 2 <tag>"). A mailto link opens a new
    * message, not a reply, so it carries no In-Reply-To; the tag is how such a command can name
@@ -43,7 +45,7 @@ function buildView(content: DigestContent, opts: RenderOptions): DigestView {
       : items.length > 0
         ? `Reply to this email with: done ${a}, snooze ${b} for 2 weeks, mute ${c}, help`
         : 'Reply to this email with "help" to see what touchbase understands.',
-    settingsUrl: `${opts.publicUrl.replace(/\/+$/, '')}/settings`,
+    settingsUrl: opts.settingsUrl ?? `${opts.publicUrl.replace(/\/+$/, '')}/settings`,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import { createLinkSigner } from '../lib/link-signer.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DigestStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
+import { settingsLinkUrl } from '../lib/settings-link.ts';
 import { providerDefinition } from '../providers/create-provider.ts';
 import { digestTransport } from './digest-transport.ts';
 import { renderDigest } from './render-digest.ts';
@@ -64,13 +65,16 @@ export async function sendWeeklyDigest(deps: DigestDeps, userId: string): Promis
       await prisma.digest.update({ where: { id: claim.id }, data: { status: DigestStatus.EMPTY } });
       return { status: 'empty', period };
     }
+    const links = createLinkSigner(config.TOUCHBASE_SECRET);
     const rendered = renderDigest(content, {
       publicUrl: config.PUBLIC_URL,
+      // "Change your schedule" opens this user's settings without a sign-in (a signed link).
+      settingsUrl: settingsLinkUrl(config.PUBLIC_URL, links, userId, now),
       // One-click commands name this digest with a signed token: they work as new messages too.
       commandTag: createCommandSigner(config.TOUCHBASE_SECRET).tag(claim.id),
       headersOnly: !(await canReadReplies(prisma, config, userId)),
     });
-    const unsubscribe = `${config.PUBLIC_URL}/unsubscribe?u=${createLinkSigner(config.TOUCHBASE_SECRET).sign('unsubscribe', userId)}`;
+    const unsubscribe = `${config.PUBLIC_URL}/unsubscribe?u=${links.sign('unsubscribe', userId)}`;
     const sent = await sendDigest(digestTransport(config), {
       from: config.DIGEST_FROM,
       to: user.email,

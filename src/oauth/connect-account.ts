@@ -31,6 +31,28 @@ export async function connectAccount(
     loginHint: options.userEmail,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
+  return completeConnection(ctx, provider, tokens, { userEmail: options.userEmail });
+}
+
+/**
+ * Who a newly connected mailbox belongs to. The CLI names a user by address (or means the only
+ * one); the web app adds it to the signed-in user, or else to the mailbox's own user.
+ */
+export type AccountOwner =
+  | { userEmail?: string | undefined }
+  | { signedInUserId: string | null; timeZone?: string | undefined };
+
+/**
+ * What the CLI's loopback flow and the web callback share once the provider handed over tokens:
+ * check the grant, learn the mailbox's address, store the tokens encrypted, schedule the sync.
+ */
+export async function completeConnection(
+  ctx: AppContext,
+  provider: ProviderName,
+  tokens: TokenSet,
+  owner: AccountOwner,
+): Promise<{ user: User; account: MailAccount; created: boolean }> {
+  const definition = providerDefinition(provider, ctx.config);
   const missing = missingScopes(definition.oauth, tokens.scopes);
   if (missing.length > 0) {
     throw new AppError(
@@ -47,7 +69,7 @@ export async function connectAccount(
   const profile = await definition
     .create({ getAccessToken: async () => tokens.accessToken }, tokens.scopes)
     .getProfile();
-  const result = await storeAccount(ctx, provider, profile, tokens, options.userEmail);
+  const result = await storeAccount(ctx, provider, profile, tokens, owner);
   const queues = ctx.queues();
   await scheduleAccountSync(queues, result.account.id, ctx.config.SYNC_INTERVAL_MINUTES);
   await scheduleUserDigest(queues, result.user);
@@ -61,18 +83,34 @@ async function storeAccount(
   provider: ProviderName,
   profile: { email: string; aliases: string[] },
   tokens: TokenSet,
-  userEmail: string | undefined,
+  owner: AccountOwner,
 ) {
   return ctx.prisma.$transaction(async (tx) => {
     const existing = await tx.mailAccount.findUnique({
       where: { provider_email: { provider, email: profile.email } },
       include: { user: true },
     });
-    const user = existing?.user ?? (await chooseUser(tx, userEmail, profile.email));
-    if (existing && userEmail && existing.user.email !== userEmail.toLowerCase()) {
+    const user = existing?.user ?? (await chooseUser(tx, owner, profile.email));
+    if (
+      existing &&
+      'userEmail' in owner &&
+      owner.userEmail &&
+      existing.user.email !== owner.userEmail.toLowerCase()
+    ) {
       throw new AppError(
         'ACCOUNT_OWNED',
         `${profile.email} is already connected for another user (${existing.user.email})`,
+      );
+    }
+    if (
+      existing &&
+      'signedInUserId' in owner &&
+      owner.signedInUserId &&
+      existing.userId !== owner.signedInUserId
+    ) {
+      throw new AppError(
+        'ACCOUNT_OWNED',
+        `${profile.email} is already connected to another touchbase user: sign out, then connect it again to sign in as that user`,
       );
     }
     const id = existing?.id ?? randomUUID();
@@ -94,7 +132,16 @@ async function storeAccount(
 
 type Tx = Parameters<Parameters<AppContext['prisma']['$transaction']>[0]>[0];
 
-async function chooseUser(tx: Tx, userEmail: string | undefined, accountEmail: string): Promise<User> {
+async function chooseUser(tx: Tx, owner: AccountOwner, accountEmail: string): Promise<User> {
+  if ('signedInUserId' in owner) {
+    if (owner.signedInUserId) return tx.user.findUniqueOrThrow({ where: { id: owner.signedInUserId } });
+    // Signed out and a mailbox nobody connected: its own user (who may have disconnected it before).
+    return (
+      (await tx.user.findUnique({ where: { email: accountEmail } })) ??
+      (await tx.user.create({ data: { email: accountEmail, timeZone: owner.timeZone ?? 'UTC' } }))
+    );
+  }
+  const userEmail = owner.userEmail;
   if (userEmail) {
     const email = userEmail.trim().toLowerCase();
     return (

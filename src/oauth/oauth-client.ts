@@ -13,6 +13,11 @@ export interface OAuthSettings {
   extraAuthParams: Readonly<Record<string, string>>;
   /** Scopes a provider may grant under another name, or adds by itself (openid...). */
   ignoreScopes?: readonly string[];
+  /**
+   * RFC 7009 token revocation, where the provider has one for a single token (Google does;
+   * Microsoft does not: its tokens end only when the user removes the app's consent).
+   */
+  revokeUrl?: string;
 }
 
 export interface TokenSet {
@@ -109,7 +114,8 @@ async function tokenRequest(settings: OAuthSettings, form: Record<string, string
     accessToken: data.access_token,
     expiresAt: new Date(Date.now() + data.expires_in * 1000),
     refreshToken: data.refresh_token ?? null,
-    scopes: data.scope ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
+    // An absent scope means "as requested" (RFC 6749 5.1); an empty one means nothing was granted.
+    scopes: data.scope !== undefined ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
   };
 }
 

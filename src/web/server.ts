@@ -1,12 +1,12 @@
-import Fastify, { type FastifyPluginAsync } from 'fastify';
+import Fastify from 'fastify';
 import type { AppContext } from '../lib/context.ts';
-import { createLinkSigner } from '../lib/link-signer.ts';
 import { pendingMigrations } from '../lib/migrations.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { exposeRequestIds, webLoggingOptions } from './request-logging.ts';
+import { webApp } from './web-app.ts';
 
-/** The HTTP server. For now the operator endpoints; the web issue adds the pages. */
+/** The HTTP server: the operator endpoints, and the web app as one plugin. */
 export async function buildServer(ctx: AppContext) {
   const app = Fastify(webLoggingOptions(ctx.log));
   await app.register(exposeRequestIds);
@@ -33,58 +33,11 @@ export async function buildServer(ctx: AppContext) {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  await app.register(unsubscribeRoutes(ctx));
   await app.register(metricsRoutes(ctx));
   await app.register(adminRoutes(ctx));
+  // The pages for people (connect, settings, people, delete my data, unsubscribe).
+  await app.register(webApp(ctx));
   return app;
-}
-
-/**
- * The digest's List-Unsubscribe target (RFC 8058). A POST pauses the digest at once (mail clients
- * send `List-Unsubscribe=One-Click`); a GET only shows a button, because link scanners open GETs.
- * The signed link works without a session.
- */
-function unsubscribeRoutes(ctx: AppContext): FastifyPluginAsync {
-  return async (app) => {
-    const signer = createLinkSigner(ctx.config.TOUCHBASE_SECRET);
-    app.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_request, body, done) => {
-        done(null, Object.fromEntries(new URLSearchParams(String(body))));
-      },
-    );
-    const userOf = (token: unknown) =>
-      typeof token === 'string' ? signer.verify('unsubscribe', token) : null;
-    const invalid =
-      'This link is not valid (it may have been cut or changed). Use the link in your latest digest.';
-
-    app.get('/unsubscribe', async (request, reply) => {
-      const token = (request.query as Record<string, unknown>).u;
-      if (!userOf(token)) return reply.code(400).type('text/html').send(page('Link not valid', invalid));
-      const form = `<form method="post" action="/unsubscribe?u=${encodeURIComponent(String(token))}"><button type="submit">Pause my weekly digest</button></form>`;
-      return reply
-        .type('text/html')
-        .send(
-          page('Pause your touchbase digest?', 'You will get no more digests until you resume them.', form),
-        );
-    });
-
-    app.post('/unsubscribe', async (request, reply) => {
-      const userId = userOf((request.query as Record<string, unknown>).u);
-      if (!userId) return reply.code(400).type('text/html').send(page('Link not valid', invalid));
-      await ctx.prisma.user.updateMany({ where: { id: userId }, data: { digestPaused: true } });
-      ctx.log.info({ event: 'digest.paused', userId }, 'digest paused by unsubscribe link');
-      return reply
-        .type('text/html')
-        .send(page('Your digest is paused', 'Resume it any time: touchbase users set --resume.'));
-    });
-  };
-}
-
-function page(title: string, text: string, extra = ''): string {
-  const html = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)} · touchbase</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${html(title)}</h1><p>${html(text)}</p>${extra}</body></html>`;
 }
 
 async function check(

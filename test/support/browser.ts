@@ -29,7 +29,9 @@ export interface TestBrowser {
  * Headless Chromium with a fresh profile in a temporary directory, so no state (cache, cookies,
  * preferences) carries over between runs or test files.
  */
-export async function launchBrowser(options: Pick<LaunchOptions, 'timeout'> = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: Pick<LaunchOptions, 'timeout'> & { timezoneId?: string } = {},
+): Promise<TestBrowser> {
   const profile = await mkdtemp(path.join(tmpdir(), 'touchbase-chromium-'));
   let context: BrowserContext;
   try {
@@ -38,6 +40,7 @@ export async function launchBrowser(options: Pick<LaunchOptions, 'timeout'> = {}
       headless: true,
       args: CHROMIUM_ARGS,
       timeout: options.timeout ?? 30_000,
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });

@@ -26,5 +26,7 @@ export function gmailOAuthSettings(config: Config): OAuthSettings {
     clientSecret: config.GOOGLE_CLIENT_SECRET,
     scopes: [config.GMAIL_SCOPE === 'metadata' ? GMAIL_METADATA_SCOPE : GMAIL_READONLY_SCOPE],
     extraAuthParams: { access_type: 'offline', prompt: 'consent' },
+    // Google's revocation endpoint sits next to its token endpoint (oauth2.googleapis.com/revoke).
+    revokeUrl: config.GOOGLE_REVOKE_URL ?? new URL('revoke', config.GOOGLE_TOKEN_URL).toString(),
   };
 }
