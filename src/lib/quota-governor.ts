@@ -75,6 +75,9 @@ return math.ceil((cost - tokens) / rate)
  * quota floor's ratio near 1/0.97 = 1.03 (the issue's target is 1.05); every worker process shares
  * the bucket through Redis (one clock: Redis TIME), so two workers never double the rate.
  */
+const COMMAND = 'touchbaseQuotaTake';
+type GovernorCommand = (this: Redis, ...args: (string | number)[]) => Promise<number>;
+
 export const DEFAULT_SAFETY = 0.97;
 export const DEFAULT_BURST_SHARE = 0.02;
 
@@ -84,10 +87,13 @@ export function createQuotaGovernor(redis: Redis, key: string, options: Governor
   const burstShare = Math.min(options.burstShare ?? DEFAULT_BURST_SHARE, 1 - safety);
   const capacity = Math.max(1, options.unitsPerMinute * burstShare);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // EVALSHA after the first call: every Gmail request goes through here, so the script text is
+  // not sent each time. ioredis falls back to EVAL when Redis has not seen the script.
+  if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: SCRIPT });
+  const command = (redis as unknown as Record<string, GovernorCommand>)[COMMAND] as GovernorCommand;
   const run = (cost: number, penalty: number) =>
-    redis.eval(
-      SCRIPT,
-      2,
+    command.call(
+      redis,
       `${key}:bucket`,
       `${key}:penalty`,
       capacity,
@@ -95,7 +101,7 @@ export function createQuotaGovernor(redis: Redis, key: string, options: Governor
       cost,
       options.now?.() ?? 0,
       penalty,
-    ) as Promise<number>;
+    );
   return {
     async take(units) {
       // A request dearer than the whole burst still goes, as soon as the bucket is full.
