@@ -16,7 +16,8 @@ import { syntheticMailbox } from './synthetic-mailbox.ts';
 const DATABASE = 'touchbase_bench_gmail';
 const SECRET = Buffer.alloc(32, 7).toString('base64');
 const CLIENT = { id: 'touchbase-bench', secret: 'bench-secret' };
-const NOW = Date.parse('2026-11-30T12:00:00Z');
+/** The mailbox ends now: the sync process backfills BACKFILL_DAYS (730) back from its own clock. */
+const NOW = Date.now();
 const LIST_PAGE = 500;
 /** Real Gmail metadata reads answer in roughly 70-130 ms; scaled down with the budget. */
 const LATENCY = { fixedMs: 70, jitterMs: 60 };
