@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { aggregateContact, type ContactAggregate } from './aggregate-contact.ts';
-import { groupInteractions } from './group-interactions.ts';
+import { groupInteractions, type StoredInteraction } from './group-interactions.ts';
 
 /**
  * Recomputes the aggregates of every contact that owns one of `addresses`, and creates contacts
@@ -37,15 +37,14 @@ export async function refreshContacts(
   if (wanted.length === 0) return 0;
   const wantedKeys = [...new Set(wanted.map(canonicalAddress))];
 
-  // Every address of every person a wanted mailbox already belongs to (a merged contact owns several).
-  const known = await prisma.contactAddress.findMany({
-    where: { userId, canonical: { in: wantedKeys } },
-    select: { contactId: true },
-  });
-  const contactIds = [...new Set(known.map((k) => k.contactId))];
-  const owned = contactIds.length
-    ? await prisma.contactAddress.findMany({ where: { contactId: { in: contactIds } } })
-    : [];
+  // Every address of every person a wanted mailbox already belongs to (a merged contact owns
+  // several), in one round trip.
+  const owned = await prisma.$queryRaw<{ contactId: string; address: string; canonical: string }[]>`
+    SELECT a."contactId", a.address, a.canonical FROM contact_addresses a
+    WHERE a."contactId" IN (
+      SELECT k."contactId" FROM contact_addresses k
+      WHERE k."userId" = ${userId}::uuid AND k.canonical = ANY(${wantedKeys}::text[]))`;
+  const contactIds = [...new Set(owned.map((row) => row.contactId))];
 
   // Each group is one person, as the canonical keys of their mailboxes: a contact's, or one new mailbox.
   const groups = new Map<string, Set<string>>();
@@ -57,10 +56,11 @@ export async function refreshContacts(
   }
   for (const key of wantedKeys) if (!ownedKeys.has(key)) groups.set(`new:${key}`, new Set([key]));
 
-  const rows = await prisma.interaction.findMany({
-    where: { userId, counterpartyKeys: { hasSome: [...groups.values()].flatMap((set) => [...set]) } },
-    select: STORED_INTERACTION_FIELDS,
-  });
+  const rows = await readInteractions(
+    prisma,
+    userId,
+    [...groups.values()].flatMap((set) => [...set]),
+  );
   const { byPerson, addresses: seen } = groupInteractions(rows, groups);
   // Variants of a known person's mailbox seen in mail (john.smith@ for johnsmith@gmail.com) join them.
   const attached: { contactId: string; address: string; canonical: string }[] = [];
@@ -118,6 +118,23 @@ export async function forgetOwnAddresses(
 ): Promise<void> {
   const removed = await prisma.contactAddress.deleteMany({ where: { userId, address: { in: [...own] } } });
   if (removed.count > 0) await prisma.contact.deleteMany({ where: { userId, addresses: { none: {} } } });
+}
+
+/**
+ * The interactions naming any of `keys`, with only the fields recomputation reads. Raw SQL: this
+ * read dominates a backfill (a close friend's whole history is read again on every page that
+ * mentions them), and the ORM's per-row mapping cost more than Postgres did.
+ */
+async function readInteractions(
+  prisma: PrismaClient,
+  userId: string,
+  keys: readonly string[],
+): Promise<StoredInteraction[]> {
+  return prisma.$queryRaw<StoredInteraction[]>`
+    SELECT id, at, direction::text AS direction, "recipientCount", "automatedReason", subject,
+      "threadId", "internetMessageId", counterparties, "counterpartyNames", "counterpartyKeys"
+    FROM interactions
+    WHERE "userId" = ${userId}::uuid AND "counterpartyKeys" && ${keys}::text[]`;
 }
 
 function addTo(groups: Map<string, Set<string>>, key: string, address: string): void {

@@ -3,12 +3,14 @@
  * importable on its own and a new one is a line here.
  */
 import { runDigestBench } from './digest.bench.ts';
+import { runGmailBench } from './gmail.bench.ts';
 import { runInferenceBench } from './inference.bench.ts';
 import { runOutlookBench } from './outlook.bench.ts';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void> | void> = {
   inference: runInferenceBench,
   digest: runDigestBench,
+  gmail: runGmailBench,
   outlook: runOutlookBench,
 };
 

@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { authorize } from './gmail-auth.ts';
 import { type GmailContext, handleGmailRoute, matchGmailRoute } from './gmail-routes.ts';
+import { seededRandom } from './mail-builder.ts';
 import { handleAuthorize, handleRevoke, handleToken, type OAuthState } from './oauth-routes.ts';
 import { PageTokens } from './page-token.ts';
+import { type FakeQuotaOptions, QuotaLedger, type QuotaStats } from './quota.ts';
 import { sendGoogleError, sendNotFoundPage, sendOAuthError } from './respond.ts';
 import { MailboxStore } from './store.ts';
 import { TokenStore } from './token-store.ts';
@@ -41,6 +43,28 @@ export interface FakeGmailOptions {
    * localhost; any port) are always accepted, as for Google's Desktop-app clients.
    */
   redirectUris?: string[];
+  /**
+   * Enforce Google's per-user quota: each Gmail call is charged its method's units in a sliding
+   * 60-second window, and a call that would pass the budget gets 403 userRateLimitExceeded.
+   * Off by default.
+   */
+  quota?: FakeQuotaOptions;
+  /** Gmail calls in flight per user beyond this get 429 "Too many concurrent requests for user". */
+  maxConcurrentRequests?: number;
+  /** Delay before each Gmail API answer: `fixedMs` plus up to `jitterMs`, uniformly drawn. */
+  latency?: { fixedMs: number; jitterMs?: number };
+  /** Share (0..1) of Gmail API calls answered with a 5xx backendError, drawn from a seeded PRNG. */
+  serverErrorRate?: number;
+  /**
+   * Compresses time for benchmarks: the quota budget is multiplied and the latency divided by
+   * this one factor (the window stays a minute), so a sync runs `timeScale` times faster with
+   * the same shape. Default 1.
+   */
+  timeScale?: number;
+  /** Seed of the latency jitter and random 5xx; default 1. */
+  seed?: number;
+  /** The quota window's clock (epoch ms); tests pass one to slide the window without waiting. */
+  now?: () => number;
 }
 
 export interface InjectedFault {
@@ -84,6 +108,10 @@ export interface FakeGmail {
     requests: number;
     byEndpoint: Record<string, number>;
     tokenGrants: { authorization_code: number; refresh_token: number };
+    /** Quota accounting of admitted Gmail calls, and what was refused (see QuotaStats). */
+    quota: QuotaStats;
+    /** 5xx answers drawn by serverErrorRate. */
+    serverErrors: number;
   };
   readonly lastAuthorizeRequest: URLSearchParams | null;
   close(): Promise<void>;
@@ -96,11 +124,18 @@ export interface FakeGmail {
 export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail> {
   const store = new MailboxStore(opts.messages ?? []);
   const tokens = new TokenStore();
+  const timeScale = opts.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error('fake gmail: timeScale must be a positive number');
+  const ledger = new QuotaLedger(opts.quota, timeScale);
+  const rand = seededRandom(opts.seed ?? 1);
   const stats: FakeGmail['stats'] = {
     requests: 0,
     byEndpoint: {},
     tokenGrants: { authorization_code: 0, refresh_token: 0 },
+    quota: ledger.stats,
+    serverErrors: 0,
   };
+  let inFlight = 0;
   const oauth: OAuthState = {
     opts,
     tokens,
@@ -134,8 +169,51 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
         return sendNotFoundPage(res, url.pathname);
     }
     if (!route) return sendNotFoundPage(res, url.pathname);
+    if (opts.maxConcurrentRequests !== undefined && inFlight >= opts.maxConcurrentRequests) {
+      ledger.stats.rejected.concurrency += 1;
+      return sendGoogleError(res, {
+        code: 429,
+        message: 'Too many concurrent requests for user',
+        reason: 'rateLimitExceeded',
+        domain: 'usageLimits',
+      });
+    }
+    inFlight += 1;
+    try {
+      await serveGmail(route, endpoint, req, url, res);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+
+  const serveGmail = async (
+    route: NonNullable<ReturnType<typeof matchGmailRoute>>,
+    endpoint: string,
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+  ): Promise<void> => {
     const token = authorize(tokens, endpoint, req, url, res);
-    if (token) handleGmailRoute(gmail, route, token, url, res);
+    if (!token) return;
+    // Charged on arrival, as Google's per-user rate limiter sees the request.
+    if (!ledger.admit(endpoint, (opts.now ?? Date.now)())) {
+      // The "Resolve errors" guide's 403 userRateLimitExceeded; Google sends no Retry-After with it.
+      return sendGoogleError(res, {
+        code: 403,
+        message: 'User Rate Limit Exceeded',
+        reason: 'userRateLimitExceeded',
+        domain: 'usageLimits',
+      });
+    }
+    if (opts.latency) {
+      const ms = (opts.latency.fixedMs + rand() * (opts.latency.jitterMs ?? 0)) / timeScale;
+      if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    if (opts.serverErrorRate && rand() < opts.serverErrorRate) {
+      stats.serverErrors += 1;
+      return sendGoogleError(res, { code: 503, message: 'Backend Error', reason: 'backendError' });
+    }
+    handleGmailRoute(gmail, route, token, url, res);
   };
 
   const server = createServer((req, res) => {

@@ -19,6 +19,8 @@ export interface GmailContext {
   opts: FakeGmailOptions;
   store: MailboxStore;
   pageTokens: PageTokens;
+  /** The last listing's matches, reused while the mailbox is unchanged (paging a big mailbox). */
+  listCache?: { key: string; version: number; matches: StoredMessage[] };
 }
 
 /** Thrown by handlers for a 4xx that Google reports in its error envelope. */
@@ -142,16 +144,18 @@ function listMessages(ctx: GmailContext, token: AccessToken, p: URLSearchParams)
   const includeSpamTrash = bool(p, 'includeSpamTrash');
   const max = pageSize(p);
   const ownAddresses = sendAsList(ctx.opts).map((s) => String(s.sendAsEmail).toLowerCase());
-  const query = parseQuery(q, { now: Date.now(), ownAddresses });
-  const spamTrashOk =
-    includeSpamTrash || query.reachesSpamTrash || labelIds.some((l) => l === 'SPAM' || l === 'TRASH');
-  const matches = [...ctx.store.messages.values()]
-    .filter((m) => spamTrashOk || !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'))
-    .filter((m) => labelIds.every((l) => m.labelIds.includes(l)))
-    .filter((m) => query.matches(m))
-    .sort(newestFirst);
-
   const fingerprint = JSON.stringify(['messages', q, [...labelIds].sort(), includeSpamTrash]);
+  const matches = cachedMatches(ctx, fingerprint, () => {
+    const query = parseQuery(q, { now: Date.now(), ownAddresses });
+    const spamTrashOk =
+      includeSpamTrash || query.reachesSpamTrash || labelIds.some((l) => l === 'SPAM' || l === 'TRASH');
+    return [...ctx.store.messages.values()]
+      .filter((m) => spamTrashOk || !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'))
+      .filter((m) => labelIds.every((l) => m.labelIds.includes(l)))
+      .filter((m) => query.matches(m))
+      .sort(newestFirst);
+  });
+
   const start = startIndex(ctx, p, fingerprint, (cursor) => {
     const c = cursor as { d: number; id: string };
     return matches.findIndex((m) => newestFirst(m, { internalDate: c.d, id: c.id }) > 0);
@@ -165,6 +169,25 @@ function listMessages(ctx: GmailContext, token: AccessToken, p: URLSearchParams)
   }
   body.resultSizeEstimate = matches.length;
   return body;
+}
+
+/**
+ * Relative dates (`newer_than:`) move with the clock, so only a listing started within the same
+ * second of an unchanged mailbox is reused; paging through 100k messages then costs one sort.
+ */
+function cachedMatches(
+  ctx: GmailContext,
+  fingerprint: string,
+  build: () => StoredMessage[],
+): StoredMessage[] {
+  const key = /newer_than|older_than/.test(fingerprint)
+    ? `${fingerprint}@${Math.floor(Date.now() / 1000)}`
+    : fingerprint;
+  const hit = ctx.listCache;
+  if (hit && hit.key === key && hit.version === ctx.store.version) return hit.matches;
+  const matches = build();
+  ctx.listCache = { key, version: ctx.store.version, matches };
+  return matches;
 }
 
 function listHistory(ctx: GmailContext, p: URLSearchParams): unknown {

@@ -18,6 +18,10 @@ export interface HistoryRecord {
  */
 export class MailboxStore {
   readonly messages = new Map<string, StoredMessage>();
+  /** Bumped on every change, so derived views (sorted listings) know when to rebuild. */
+  version = 0;
+  /** Message ids per thread: threads.get on a 100k-message mailbox must not scan it. */
+  private readonly threads = new Map<string, Set<string>>();
   private readonly history: HistoryRecord[] = [];
   private current: number;
   /** start ids below this were issued before the retained history and answer 404 */
@@ -45,6 +49,10 @@ export class MailboxStore {
       historyId: this.bump(),
     };
     this.messages.set(m.id, stored);
+    const thread = this.threads.get(m.threadId) ?? new Set<string>();
+    thread.add(m.id);
+    this.threads.set(m.threadId, thread);
+    this.version += 1;
     this.record('messageAdded', stored);
     return stored;
   }
@@ -53,6 +61,10 @@ export class MailboxStore {
     const m = this.messages.get(id);
     if (!m) throw new Error(`fake gmail: no message ${id} to delete`);
     this.messages.delete(id);
+    const thread = this.threads.get(m.threadId);
+    thread?.delete(id);
+    if (thread?.size === 0) this.threads.delete(m.threadId);
+    this.version += 1;
     this.bump();
     this.record('messageDeleted', m);
   }
@@ -72,13 +84,13 @@ export class MailboxStore {
   }
 
   threadMessages(threadId: string): StoredMessage[] {
-    return [...this.messages.values()]
-      .filter((m) => m.threadId === threadId)
+    return [...(this.threads.get(threadId) ?? [])]
+      .map((id) => this.messages.get(id) as StoredMessage)
       .sort((a, b) => a.internalDate - b.internalDate || a.id.localeCompare(b.id));
   }
 
   threadCount(): number {
-    return new Set([...this.messages.values()].map((m) => m.threadId)).size;
+    return this.threads.size;
   }
 
   private bump(): number {

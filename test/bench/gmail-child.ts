@@ -1,0 +1,52 @@
+/**
+ * The ingest run of the Gmail bench (quota off, no provider), in a process of its own so that its
+ * peak RSS is the ingest's alone. Prints one JSON line. Settings come from the environment.
+ * (The sync runs use test/support/sync-process.ts.)
+ *
+ *   tsx test/bench/gmail-child.ts <messages> <seed> <nowMs>
+ */
+import { parseConfig } from '../../src/config/config.ts';
+import { createContext } from '../../src/lib/context.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { ingestMailbox } from './gmail-ingest.ts';
+import { syntheticMailbox } from './synthetic-mailbox.ts';
+
+const [messages = 0, seed = 1, now = Date.now()] = process.argv.slice(2).map(Number);
+const config = parseConfig(process.env);
+const ctx = createContext(config, { log: createLogger('warn') });
+const cpuStart = process.cpuUsage();
+try {
+  const mailbox = syntheticMailbox({ messages, seed, now });
+  const user = await ctx.prisma.user.create({ data: { email: mailbox.me.email } });
+  const account = await ctx.prisma.mailAccount.create({
+    data: { userId: user.id, provider: 'gmail', email: mailbox.me.email, scopes: [] },
+  });
+  let peakHeap = 0;
+  const result = await ingestMailbox(
+    ctx.prisma,
+    { userId: user.id, accountId: account.id },
+    new Set([mailbox.me.email]),
+    mailbox.threads(),
+    {
+      pageSize: 500,
+      groupSizeLimit: config.GROUP_SIZE_LIMIT,
+      onPage: () => {
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      },
+    },
+  );
+  const cpu = process.cpuUsage(cpuStart);
+  console.log(
+    JSON.stringify({
+      ...result,
+      contacts: await ctx.prisma.contact.count(),
+      interactions: await ctx.prisma.interaction.count(),
+      peakHeapMb: peakHeap / 2 ** 20,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      // maxRSS is in kilobytes: the process's high-water mark, not a sample.
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
+} finally {
+  await ctx.close();
+}

@@ -1,0 +1,64 @@
+import { refreshContacts } from '../../src/contacts/contact-store.ts';
+import type { PrismaClient } from '../../src/lib/prisma.ts';
+import { isSkippedMessage, toMessageMeta } from '../../src/providers/gmail/to-message-meta.ts';
+import { WANTED_HEADERS } from '../../src/providers/header-names.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
+import { storeInteractions } from '../../src/sync/store-interactions.ts';
+import type { FakeGmailMessage } from '../fakes/gmail/fake-gmail.ts';
+import { renderMessage } from '../fakes/gmail/message-resource.ts';
+
+export interface IngestResult {
+  messages: number;
+  inserted: number;
+  /** Time inside storeInteractions + refreshContacts only (page building excluded). */
+  storeMs: number;
+  pages: number;
+}
+
+/**
+ * Stores a mailbox page by page exactly as syncAccount's save() does (storeInteractions, then
+ * refreshContacts of the touched addresses), with pages of the provider's size. Each page is
+ * built from the generator just before it is stored - rendered as Gmail's metadata resource and
+ * normalised by the real toMessageMeta - so memory holds one page, whatever the mailbox size.
+ */
+export async function ingestMailbox(
+  prisma: PrismaClient,
+  owner: { userId: string; accountId: string },
+  own: ReadonlySet<string>,
+  threads: Iterable<FakeGmailMessage[]>,
+  options: { pageSize: number; groupSizeLimit: number; onPage?: (done: number) => void },
+): Promise<IngestResult> {
+  const result: IngestResult = { messages: 0, inserted: 0, storeMs: 0, pages: 0 };
+  const store = async (page: MessageMeta[]) => {
+    const started = performance.now();
+    const stored = await storeInteractions(prisma, owner, page, own);
+    await refreshContacts(prisma, owner.userId, stored.touchedAddresses, {
+      groupSizeLimit: options.groupSizeLimit,
+      own,
+    });
+    result.storeMs += performance.now() - started;
+    result.inserted += stored.inserted;
+    result.messages += page.length;
+    result.pages += 1;
+    options.onPage?.(result.messages);
+  };
+  let page: MessageMeta[] = [];
+  for (const thread of threads) {
+    for (const message of thread) {
+      const meta = asProviderSees(message);
+      if (meta) page.push(meta);
+      if (page.length >= options.pageSize) {
+        await store(page);
+        page = [];
+      }
+    }
+  }
+  if (page.length > 0) await store(page);
+  return result;
+}
+
+/** What the Gmail provider makes of a message fetched with format=metadata. */
+export function asProviderSees(message: FakeGmailMessage): MessageMeta | null {
+  if (isSkippedMessage(message.labelIds)) return null;
+  return toMessageMeta(renderMessage({ ...message, historyId: 1 }, 'metadata', [...WANTED_HEADERS]));
+}

@@ -1,0 +1,265 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../../src/config/config.ts';
+import { createContext } from '../../src/lib/context.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { applyMigrations } from '../../src/lib/migrations.ts';
+import { runAdminStatement, withDatabase } from '../../src/lib/pg-migration-adapter.ts';
+import { connectAccount } from '../../src/oauth/connect-account.ts';
+import { type GmailMethod, gmailQuota } from '../../src/providers/gmail/gmail-quota.ts';
+import { type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
+import { actLikeBrowser } from '../support/act-like-browser.ts';
+import { syntheticMailbox } from './synthetic-mailbox.ts';
+
+const DATABASE = 'touchbase_bench_gmail';
+const SECRET = Buffer.alloc(32, 7).toString('base64');
+const CLIENT = { id: 'touchbase-bench', secret: 'bench-secret' };
+/** The mailbox ends now: the sync process backfills BACKFILL_DAYS (730) back from its own clock. */
+const NOW = Date.now();
+const LIST_PAGE = 500;
+/** Real Gmail metadata reads answer in roughly 70-130 ms; scaled down with the budget. */
+const LATENCY = { fixedMs: 70, jitterMs: 60 };
+/** Google publishes no number for its per-user concurrency limit; well above what sync uses. */
+const MAX_CONCURRENT = 50;
+let heapMb = 0;
+
+/**
+ * `npm run bench -- gmail [--messages 100000] [--regimes legacy,2026] [--floor-seconds 150]
+ *   [--ingest 100000] [--big 1000000] [--seed 7] [--url postgresql://...]`
+ *
+ * 1. For each quota regime, a synthetic mailbox on the fake Gmail with the per-user quota
+ *    ENFORCED (sliding minute), synced through the real path in a process of its own (googleapis
+ *    client, Gmail provider, quota governor in Redis, Postgres store). Time is compressed: the
+ *    budget is multiplied and the latency divided by one factor, chosen so that the quota floor
+ *    lasts --floor-seconds; every figure is printed at that scale.
+ * 2. Ingest with the quota off: the same pages through storeInteractions + refreshContacts as
+ *    sync calls them, at --ingest messages and at --big messages (generated page by page, never
+ *    held whole), each in a process of its own for its peak RSS.
+ */
+export async function runGmailBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      messages: { type: 'string', default: '100000' },
+      regimes: { type: 'string', default: 'legacy,2026' },
+      'floor-seconds': { type: 'string', default: '150' },
+      ingest: { type: 'string', default: '100000' },
+      big: { type: 'string', default: '1000000' },
+      seed: { type: 'string', default: '7' },
+      url: {
+        type: 'string',
+        default: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+      },
+      redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
+      // V8 grows its heap lazily up to a limit sized from the machine's memory, so without a cap
+      // the RSS measures the collector's patience, not what the sync holds. 0 = no cap.
+      'heap-mb': { type: 'string', default: '192' },
+    },
+  });
+  heapMb = Number(values['heap-mb']);
+  const size = Number(values.messages);
+  const seed = Number(values.seed);
+  const floorSeconds = Number(values['floor-seconds']);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, Node ${process.version}; load average ${loadavg()[0]?.toFixed(1)} (other work on the machine stretches wall times)`,
+  );
+  console.log(
+    heapMb > 0
+      ? `measured processes run with --max-old-space-size=${heapMb} (as a worker should be); --heap-mb 0 for none`
+      : 'measured processes run without a heap cap: V8 may grow the heap far beyond what is live',
+  );
+
+  if (size > 0) {
+    const genStart = performance.now();
+    const messages: FakeGmailMessage[] = [];
+    for (const thread of syntheticMailbox({ messages: size, seed, now: NOW }).threads())
+      messages.push(...thread);
+    const threads = new Set(messages.map((m) => m.threadId)).size;
+    console.log(
+      `mailbox: ${fmt(messages.length)} messages in ${fmt(threads)} threads (${(messages.length / threads).toFixed(2)} a thread), generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s`,
+    );
+    for (const regime of values.regimes.split(',') as ('legacy' | '2026')[]) {
+      await syncRun({
+        regime,
+        messages,
+        threads,
+        floorSeconds,
+        adminUrl: values.url,
+        redisUrl: values.redis,
+      });
+    }
+  }
+  for (const n of [Number(values.ingest), Number(values.big)]) {
+    if (n > 200_000) {
+      // Decision 0003: each page recomputes its contacts from their whole history, so the cost
+      // of a page grows with the mailbox already stored; --big 0 skips this run.
+      console.log(`\n(ingesting ${fmt(n)} messages: this can take an hour or more on a small machine)`);
+    }
+    if (n > 0) await ingestRun(n, seed, values.url, values.redis);
+  }
+}
+
+interface SyncRunOptions {
+  regime: 'legacy' | '2026';
+  messages: FakeGmailMessage[];
+  threads: number;
+  floorSeconds: number;
+  adminUrl: string;
+  redisUrl: string;
+}
+
+async function syncRun(o: SyncRunOptions): Promise<void> {
+  const quota = gmailQuota(o.regime);
+  const n = o.messages.length;
+  const minimum = minimumUnits(quota.cost, n, o.threads);
+  // The factor that makes the floor last floorSeconds: real-time floor / wanted floor.
+  const realFloorSeconds = (minimum.units / quota.unitsPerMinute) * 60;
+  const scale = Math.max(1, Math.round(realFloorSeconds / o.floorSeconds));
+  const budget = quota.unitsPerMinute * scale;
+  const floorMs = (minimum.units / budget) * 60_000;
+
+  const url = await freshDatabase(o.adminUrl);
+  const fake = await startFakeGmail({
+    email: 'bench.owner@gmail.com',
+    clientId: CLIENT.id,
+    clientSecret: CLIENT.secret,
+    messages: o.messages,
+    quota: { regime: o.regime },
+    timeScale: scale,
+    latency: LATENCY,
+    maxConcurrentRequests: MAX_CONCURRENT,
+  });
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL: o.redisUrl,
+    TOUCHBASE_SECRET: SECRET,
+    GOOGLE_CLIENT_ID: CLIENT.id,
+    GOOGLE_CLIENT_SECRET: CLIENT.secret,
+    GOOGLE_AUTH_URL: fake.authUrl,
+    GOOGLE_TOKEN_URL: fake.tokenUrl,
+    GMAIL_API_URL: fake.apiUrl,
+    GMAIL_QUOTA_REGIME: o.regime,
+    GMAIL_QUOTA_UNITS_PER_MINUTE: String(budget),
+    QUEUE_PREFIX: `tbbench:${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'warn',
+  };
+  const ctx = createContext(parseConfig(env), { log: createLogger('silent') });
+  try {
+    const { account } = await connectAccount(ctx, 'gmail', {
+      onAuthorizeUrl: (authorizeUrl) => actLikeBrowser(authorizeUrl).then(() => undefined),
+    });
+    const before = structuredClone(fake.stats.quota);
+    const run = await runChild(['test/support/sync-process.ts', account.id], env);
+    const q = fake.stats.quota;
+    const spent = q.unitsTotal - before.unitsTotal;
+    const limited =
+      q.rejected.userRateLimit -
+      before.rejected.userRateLimit +
+      q.rejected.concurrency -
+      before.rejected.concurrency;
+    const stored = await ctx.prisma.interaction.count({ where: { accountId: account.id } });
+    const calls = Object.entries(q.requests)
+      .map(
+        ([endpoint, count]) =>
+          `${endpoint.replace('users.', '')} ${fmt(count - (before.requests[endpoint] ?? 0))}`,
+      )
+      .join(', ');
+    const wall = Number(run.wallMs);
+    console.log(`\n${o.regime}: ${fmt(quota.unitsPerMinute)} units/min per user; time compressed x${scale}`);
+    console.log(
+      `  (budget ${fmt(budget)} units per sliding minute, latency ${LATENCY.fixedMs}+${LATENCY.jitterMs} ms / ${scale})`,
+    );
+    console.log(
+      `  cheapest plan: ${minimum.plan}, ${fmt(minimum.units)} units (per message ${fmt(minimum.perMessage)}, per thread ${fmt(minimum.perThread)})`,
+    );
+    console.log(`  calls: ${calls}`);
+    console.log(`  stored ${fmt(stored)} of ${fmt(n)} messages`);
+    console.log(
+      `  wall ${(wall / 1000).toFixed(1)} s (= ${fmtMinutes((wall * scale) / 60_000)} at real speed); floor ${(floorMs / 1000).toFixed(1)} s (= ${fmtMinutes(realFloorSeconds / 60)}); wall/floor ${(wall / floorMs).toFixed(3)}`,
+    );
+    console.log(
+      `  units spent / minimum ${(spent / minimum.units).toFixed(3)} (${fmt(spent)} / ${fmt(minimum.units)}); peak sliding minute ${fmt(q.peakWindowUnits)} of ${fmt(budget)} (${((100 * q.peakWindowUnits) / budget).toFixed(1)}%)`,
+    );
+    console.log(`  rate-limit errors received: ${limited}`);
+    console.log(
+      `  CPU ${(Number(run.cpuMs) / n).toFixed(2)} s per 1,000 messages (sync process); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB`,
+    );
+  } finally {
+    const queues = ctx.queues();
+    await Promise.all([queues.sync.obliterate({ force: true }), queues.digest.obliterate({ force: true })]);
+    await ctx.close();
+    await fake.close();
+  }
+}
+
+async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
+  const url = await freshDatabase(adminUrl);
+  const run = await runChild(['test/bench/gmail-child.ts', String(n), String(seed), String(NOW)], {
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    TOUCHBASE_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+  });
+  const storeMs = Number(run.storeMs);
+  console.log(
+    `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions + refreshContacts): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s storing; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
+  );
+}
+
+/**
+ * The fewest units a full backfill can cost, from the fake's own price list: getProfile for the
+ * cursor, every list page, then either one metadata get per message or one threads.get per
+ * thread, whichever is cheaper, and the history.list that starts the catch-up.
+ */
+function minimumUnits(cost: Record<GmailMethod, number>, messages: number, threads: number) {
+  const fixed =
+    cost.getProfile + Math.ceil(messages / LIST_PAGE) * cost['messages.list'] + cost['history.list'];
+  const perMessage = fixed + messages * cost['messages.get'];
+  const perThread = fixed + threads * cost['threads.get'];
+  return perThread < perMessage
+    ? { plan: 'per thread', units: perThread, perMessage, perThread }
+    : { plan: 'per message', units: perMessage, perMessage, perThread };
+}
+
+async function freshDatabase(adminUrl: string): Promise<string> {
+  await runAdminStatement(adminUrl, `DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
+  await runAdminStatement(adminUrl, `CREATE DATABASE "${DATABASE}"`);
+  const url = withDatabase(adminUrl, DATABASE);
+  await applyMigrations(url);
+  return url;
+}
+
+/** Runs a script under tsx with `env` and returns the JSON line it prints last. */
+function runChild(args: string[], env: Record<string, string>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+    const child = spawn(process.execPath, [...heap, '--import', 'tsx', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`${args[0]} exited with ${code}: ${last}`));
+      try {
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${args[0]} printed no result: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtMinutes(minutes: number): string {
+  return minutes >= 60 ? `${(minutes / 60).toFixed(1)} h` : `${minutes.toFixed(1)} min`;
+}
