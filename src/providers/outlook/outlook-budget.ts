@@ -8,14 +8,19 @@ const REQUESTS_PER_MINUTE = 10_000 / 10;
 
 /**
  * The mailbox's Graph budget in Redis, shared by every worker process: a request bucket and a
- * concurrency lease. Graph counts a 10-minute window, so a minute's worth may go at once.
+ * concurrency lease. Graph counts a 10-minute window: spending 90% of the rate with a burst of a
+ * tenth of a minute keeps any 10 minutes at 9,100 requests, under the 10,000 with room for a retry.
  */
 export function outlookBudget(
   redis: Redis,
   key: string,
 ): { governor: QuotaGovernor; lease: ConcurrencyLease } {
   return {
-    governor: createQuotaGovernor(redis, key, { unitsPerMinute: REQUESTS_PER_MINUTE, burstSeconds: 60 }),
+    governor: createQuotaGovernor(redis, key, {
+      unitsPerMinute: REQUESTS_PER_MINUTE,
+      safety: 0.9,
+      burstShare: 0.1,
+    }),
     lease: createConcurrencyLease(redis, `${key}:concurrency`, { limit: OUTLOOK_CONCURRENCY }),
   };
 }
