@@ -85,6 +85,16 @@ export const configSchema = z.object({
   SESSION_DAYS: positiveInt(30),
   // OAuth start/callback requests per minute per client address (the web app's auth routes).
   AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(30),
+  // Behind a reverse proxy: whose X-Forwarded-For to believe, so rate limits and logs see the
+  // visitor's address, not the proxy's. Unset: nobody's. `true`, or the proxy's addresses/CIDRs.
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value): boolean | string => {
+      const trimmed = value?.trim() ?? '';
+      if (trimmed === '' || trimmed === 'false') return false;
+      return trimmed === 'true' ? true : trimmed;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('touchbase'),
   // The admin area (bull-board, accounts needing reconnect): off unless set.

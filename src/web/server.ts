@@ -8,7 +8,7 @@ import { webApp } from './web-app.ts';
 
 /** The HTTP server: the operator endpoints, and the web app as one plugin. */
 export async function buildServer(ctx: AppContext) {
-  const app = Fastify(webLoggingOptions(ctx.log));
+  const app = Fastify({ ...webLoggingOptions(ctx.log), trustProxy: ctx.config.TRUST_PROXY });
   await app.register(exposeRequestIds);
 
   // Liveness: the process answers. Nothing external is checked, so a database outage

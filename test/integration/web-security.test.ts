@@ -251,6 +251,34 @@ describe('web app security: headers, CSRF, rate limit, redirects, sessions, cros
     }
   });
 
+  it('counts sign-in attempts per visitor behind a trusted proxy, and per connection otherwise', async () => {
+    const attempts = async (settings: Record<string, string>) => {
+      const server = await serverForFake(env.env, env.fake, {
+        PUBLIC_URL,
+        AUTH_RATE_LIMIT_PER_MINUTE: '2',
+        QUEUE_PREFIX: `${env.config.QUEUE_PREFIX}-proxy-${Object.keys(settings).length}`,
+        ...settings,
+      });
+      try {
+        const codes: number[] = [];
+        for (const visitor of ['203.0.113.1', '203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+          const res = await server.app.inject({
+            url: '/oauth/gmail/start',
+            headers: { 'x-forwarded-for': visitor },
+          });
+          codes.push(res.statusCode);
+        }
+        return codes;
+      } finally {
+        await server.close();
+      }
+    };
+    // Trusted: each visitor has a budget of their own.
+    expect(await attempts({ TRUST_PROXY: '127.0.0.1' })).toEqual([303, 303, 303, 303]);
+    // Not trusted: the header is ignored, every request counts against the one connection.
+    expect(await attempts({})).toEqual([303, 303, 429, 429]);
+  });
+
   it('leaves query values (signed links, OAuth codes) out of the request log', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
