@@ -23,8 +23,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           // Each file gets its own database schema and queue prefix; two cores, so keep it modest.
           maxWorkers: 2,
           // Unit tests first (fast feedback), then the integration project with its own worker count.

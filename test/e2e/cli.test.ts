@@ -83,6 +83,7 @@ describe('touchbase CLI, as a user drives it', () => {
     expect(env.fake.stats.tokenGrants.authorization_code).toBe(1);
   });
 
+  // Five CLI processes and a worker, each starting TypeScript through tsx: slow on a busy machine.
   it('syncs with --wait through a running worker, then lists contacts and the digest', async () => {
     const worker = startCli(['worker'], env.env);
     try {
@@ -134,7 +135,7 @@ describe('touchbase CLI, as a user drives it', () => {
     }
     const stopped = await worker.exit;
     expect(stopped.code).toBe(0);
-  });
+  }, 180_000);
 
   it('serves health and readiness, and stops cleanly on SIGTERM', async () => {
     const server = startCli(['server'], { ...env.env, PORT: '0' });
