@@ -59,8 +59,7 @@ export async function refreshDirtyContacts(
 
 /**
  * Cuts a window of dirty addresses into batches of at most BATCH_ADDRESSES addresses and about
- * BATCH_ROWS interactions (from `sizes`, per canonical key; a merged contact's other addresses
- * are not counted, so this is an estimate).
+ * BATCH_ROWS interactions (from `sizes`, an estimate per canonical key).
  */
 export function packBatches<T extends { address: string }>(
   rows: readonly T[],
@@ -83,7 +82,12 @@ export function packBatches<T extends { address: string }>(
   return batches;
 }
 
-/** How many interactions name each canonical key, counted in Postgres (nothing travels but counts). */
+/**
+ * About how many interactions each canonical key's person has, from their contact row as last
+ * recomputed (an index lookup, where counting the interactions themselves cost as much as reading
+ * them). The backfill recomputes each time the mailbox read has doubled, so a history is at most
+ * about twice its last count; an address that is no contact yet has no count and counts as 0.
+ */
 async function historySizes(
   prisma: PrismaClient,
   userId: string,
@@ -91,11 +95,10 @@ async function historySizes(
 ): Promise<Map<string, number>> {
   const unique = [...new Set(keys)];
   const rows = await prisma.$queryRaw<{ key: string; n: number }[]>`
-    SELECT k AS key, count(*)::int AS n
-    FROM interactions i CROSS JOIN LATERAL unnest(i."counterpartyKeys") AS k
-    WHERE i."userId" = ${userId}::uuid AND i."counterpartyKeys" && ${unique}::text[]
-      AND k = ANY(${unique}::text[])
-    GROUP BY k`;
+    SELECT a.canonical AS key, max(2 * (c."sentCount" + c."receivedCount"))::int AS n
+    FROM contact_addresses a JOIN contacts c ON c.id = a."contactId"
+    WHERE a."userId" = ${userId}::uuid AND a.canonical = ANY(${unique}::text[])
+    GROUP BY a.canonical`;
   return new Map(rows.map((row) => [row.key, row.n]));
 }
 
