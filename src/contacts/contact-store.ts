@@ -132,16 +132,23 @@ async function readInteractions(
   userId: string,
   keys: readonly string[],
 ): Promise<StoredInteraction[]> {
-  const [, rows] = await prisma.$transaction([
-    prisma.$executeRaw`SET LOCAL enable_seqscan = off`,
-    prisma.$queryRaw<StoredInteraction[]>`
-      SELECT id, at, direction::text AS direction, "recipientCount", "automatedReason", subject,
-        "threadId", "internetMessageId", counterparties, "counterpartyNames", "counterpartyKeys"
-      FROM interactions
-      WHERE "userId" = ${userId}::uuid AND "counterpartyKeys" && ${keys}::text[]`,
-  ]);
+  // Interactive, with its own timeout: Prisma's default of 5 s ends a read of a close contact's
+  // whole history on a loaded machine (a batch is capped at about 40,000 rows, not at a time).
+  const rows = await prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SET LOCAL enable_seqscan = off`;
+      return tx.$queryRaw<StoredInteraction[]>`
+        SELECT id, at, direction::text AS direction, "recipientCount", "automatedReason", subject,
+          "threadId", "internetMessageId", counterparties, "counterpartyNames", "counterpartyKeys"
+        FROM interactions
+        WHERE "userId" = ${userId}::uuid AND "counterpartyKeys" && ${keys}::text[]`;
+    },
+    { timeout: READ_TIMEOUT_MS, maxWait: READ_TIMEOUT_MS },
+  );
   return rows;
 }
+
+const READ_TIMEOUT_MS = 300_000;
 
 function addTo(groups: Map<string, Set<string>>, key: string, address: string): void {
   const set = groups.get(key) ?? new Set<string>();
