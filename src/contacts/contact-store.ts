@@ -133,7 +133,7 @@ async function readInteractions(
   keys: readonly string[],
 ): Promise<StoredInteraction[]> {
   // Interactive, with its own timeout: Prisma's default of 5 s ends a read of a close contact's
-  // whole history on a loaded machine (a batch is capped at about 40,000 rows, not at a time).
+  // whole history on a loaded machine (a batch is capped at about 20,000 rows, not at a time).
   const rows = await prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`SET LOCAL enable_seqscan = off`;

@@ -7,11 +7,11 @@ const WINDOW = 2_000;
 /** Addresses recomputed together: one read of their interactions, one write of their contacts. */
 const BATCH_ADDRESSES = 500;
 /**
- * Interactions one batch may hold in memory (about 25 MB): a close contact's history can be tens
+ * Interactions one batch may hold in memory (about 12 MB): a close contact's history can be tens
  * of thousands of rows, so batches are cut by rows as well as by addresses; an address with more
  * history than this is a batch of its own.
  */
-const BATCH_ROWS = 40_000;
+const BATCH_ROWS = 20_000;
 
 /**
  * Recomputes the contacts of every address marked dirty for `userId` (storeInteractions marks
