@@ -6,7 +6,9 @@ import type { MessageMeta } from '../providers/types.ts';
 /**
  * Stores one page of messages as interactions in one statement. A message already stored (same
  * account and provider id) is skipped, so storing a page twice changes nothing. Returns the
- * counterparties of the new person-to-person rows: the contacts to recompute.
+ * counterparties of the new person-to-person rows (and of bounces): the contacts to recompute.
+ * The same statement marks them dirty (dirty_addresses), so a worker killed before the recompute
+ * leaves them for the next one (refreshDirtyContacts) instead of stale forever.
  */
 export async function storeInteractions(
   prisma: PrismaClient,
@@ -40,20 +42,27 @@ export async function storeInteractions(
   // per-row parameters made a 500-message page cost ~20x more.
   const payload = JSON.stringify(rows, wellFormed);
   const inserted = await prisma.$queryRaw<{ counterparties: string[]; automatedReason: string | null }[]>`
-    INSERT INTO interactions (
-      "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
-      direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
-      "recipientCount", "addressedToUser", subject, "automatedReason")
-    SELECT ${owner.userId}::uuid, ${owner.accountId}::uuid, v.p, v.t, v.m, v.r, v.at,
-      v.d::"Direction", v.fa, v.fn, v.c, v.cn, v.ck, v.rc, v.au, v.s, v.ar
-    FROM jsonb_to_recordset(${payload}::jsonb) AS v(
-      p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
-      cn text[], ck text[], rc int, au boolean, s text, ar text)
-    ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
-    RETURNING counterparties, "automatedReason"`;
+    WITH ins AS (
+      INSERT INTO interactions (
+        "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
+        direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
+        "recipientCount", "addressedToUser", subject, "automatedReason")
+      SELECT ${owner.userId}::uuid, ${owner.accountId}::uuid, v.p, v.t, v.m, v.r, v.at,
+        v.d::"Direction", v.fa, v.fn, v.c, v.cn, v.ck, v.rc, v.au, v.s, v.ar
+      FROM jsonb_to_recordset(${payload}::jsonb) AS v(
+        p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
+        cn text[], ck text[], rc int, au boolean, s text, ar text)
+      ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
+      RETURNING counterparties, "automatedReason"),
+    marked AS (
+      -- People, and addresses a bounce reported as failed (which may stop them being contacts).
+      INSERT INTO dirty_addresses ("userId", address)
+      SELECT DISTINCT ${owner.userId}::uuid, a FROM ins, unnest(ins.counterparties) AS a
+      WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce'
+      ON CONFLICT ("userId", address) DO UPDATE SET seq = nextval('dirty_addresses_seq_seq'))
+    SELECT counterparties, "automatedReason" FROM ins`;
   const touched = new Set<string>();
   for (const row of inserted) {
-    // People, and addresses a bounce reported as failed (which may stop them being contacts).
     if (row.automatedReason === null || row.automatedReason === 'bounce') {
       for (const address of row.counterparties) touched.add(address);
     }

@@ -1,5 +1,6 @@
 import { ownAddresses } from '../accounts/account-store.ts';
-import { forgetOwnAddresses, refreshContacts } from '../contacts/contact-store.ts';
+import { forgetOwnAddresses } from '../contacts/contact-store.ts';
+import { refreshDirtyContacts } from '../contacts/refresh-dirty-contacts.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import { ProviderError } from '../lib/errors.ts';
@@ -8,6 +9,7 @@ import { AccountStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { parseAddressList } from '../mail/parse-addresses.ts';
 import type { BackfillState, MailProvider, MessageMeta, SyncCursor } from '../providers/types.ts';
+import { isContactRefreshDue } from './contact-refresh-policy.ts';
 import { storeInteractions } from './store-interactions.ts';
 
 export interface SyncDeps {
@@ -78,7 +80,15 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
   }
   let own = await ownAddresses(prisma, account.userId);
   await forgetOwnAddresses(prisma, account.userId, own);
-  const save = async (messages: MessageMeta[]) => {
+  const refresh = async () => {
+    result.contactsTouched += await refreshDirtyContacts(prisma, account.userId, {
+      groupSizeLimit: deps.groupSizeLimit,
+      own,
+    });
+  };
+  // A backfill page only stores (its addresses are marked dirty); its contacts are recomputed
+  // in batches when the chunk's policy says so. A change page is small: recomputed at once.
+  const save = async (messages: MessageMeta[], phase: 'backfill' | 'changes') => {
     // Every From of the mailbox's own Sent mail is the user: an alias even where the provider
     // does not list aliases (a headers-only grant, another client's send-as).
     const aliases = newAliases(messages, own);
@@ -95,14 +105,11 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       );
     }
     const stored = await storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
-    const touched = await refreshContacts(prisma, account.userId, stored.touchedAddresses, {
-      groupSizeLimit: deps.groupSizeLimit,
-      own,
-    });
+    // Also picks up what a killed backfill or change run stored but never recomputed.
+    if (phase === 'changes') await refresh();
     if (messages.length > 0) await deps.onMessages?.(messages);
     result.fetched += messages.length;
     result.stored += stored.inserted;
-    result.contactsTouched += touched;
   };
 
   if (!account.syncCursor) {
@@ -114,12 +121,15 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       let state = account.backfillState as BackfillState;
       for (let pages = 1; ; pages++) {
         const page = await provider.backfillPage(state);
-        await save(page.messages);
+        await save(page.messages, 'backfill');
         state = page.state;
         const chunkEnds =
           page.done ||
           (deps.chunk !== undefined &&
             (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
+        const refreshes =
+          page.done || (chunkEnds && isContactRefreshDue(page.listed, account.backfillRefreshedListed));
+        if (refreshes) await refresh();
         const saved = await prisma.mailAccount.update({
           where: { id: accountId },
           data: {
@@ -133,11 +143,13 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
                 }
               : { backfillState: state as Prisma.InputJsonValue }),
             backfillListed: page.listed,
+            ...(refreshes ? { backfillRefreshedListed: page.listed } : {}),
             // Counted with the page that ends the chunk, so a chunk is either done or not.
             ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
           },
         });
         result.chunks = saved.backfillChunks;
+        account = saved;
         await deps.onProgress?.({
           phase: 'backfill',
           listed: page.listed,
@@ -161,7 +173,7 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         .syncCursor as SyncCursor;
       for (;;) {
         const page = await provider.changes(cursor);
-        await save(page.messages);
+        await save(page.messages, 'changes');
         cursor = page.cursor;
         await prisma.mailAccount.update({
           where: { id: accountId },
@@ -198,6 +210,7 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
       backfillState: state as Prisma.InputJsonValue,
       syncCursor: cursor as Prisma.InputJsonValue,
       backfillListed: 0,
+      backfillRefreshedListed: 0,
       backfillTotal: total,
       // A resync is a backfill again: `touchbase accounts` shows its progress, not the old one.
       backfillDoneAt: null,

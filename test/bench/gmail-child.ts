@@ -29,6 +29,7 @@ try {
     mailbox.threads(),
     {
       pageSize: 500,
+      chunkPages: config.BACKFILL_CHUNK_PAGES,
       groupSizeLimit: config.GROUP_SIZE_LIMIT,
       onPage: () => {
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownAddresses } from '../../src/accounts/account-store.ts';
 import { listContacts } from '../../src/contacts/list-contacts.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
+import { toMessageMeta } from '../../src/providers/gmail/to-message-meta.ts';
+import { storeInteractions } from '../../src/sync/store-interactions.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
@@ -100,6 +103,38 @@ describe('Gmail sync through the real googleapis client', () => {
     expect(contact?.lastReceivedAt?.getTime()).toBe(now.getTime() - 60_000);
     expect(contact?.status).toBe('active');
     expect(contact?.lastSubject).toBe('Long time no see');
+  });
+
+  it('recomputes a contact that a killed run stored mail for but never recomputed', async () => {
+    const friend = sample.expected.lapsed[0] as string;
+    const at = now.getTime() - 30_000;
+    const meta = toMessageMeta({
+      id: 'killed-run-1',
+      threadId: 'killed-thread-1',
+      labelIds: ['INBOX'],
+      internalDate: String(at),
+      payload: {
+        headers: [
+          { name: 'From', value: `Old Friend <${friend}>` },
+          { name: 'To', value: SAMPLE_OWNER.email },
+          { name: 'Subject', value: 'Stored, then the worker died' },
+          { name: 'Message-ID', value: '<killed-run-1@example.com>' },
+        ],
+      },
+    });
+    if (!meta) throw new Error('the message should be kept');
+    // The store statement committed; the worker was killed before any recompute.
+    const own = await ownAddresses(ctx.prisma, userId);
+    await storeInteractions(ctx.prisma, { userId, accountId }, [meta], own);
+    const lastReceived = async () =>
+      (await listContacts(ctx.prisma, userId, now)).find((c) => c.emails.includes(friend))?.lastReceivedAt;
+    expect((await lastReceived())?.getTime()).toBe(now.getTime() - 60_000);
+    expect(await ctx.prisma.dirtyAddress.count({ where: { userId } })).toBeGreaterThan(0);
+
+    const result = await runSync();
+    expect(result.stored).toBe(0);
+    expect((await lastReceived())?.getTime()).toBe(at);
+    expect(await ctx.prisma.dirtyAddress.count({ where: { userId } })).toBe(0);
   });
 
   it('resyncs after the history cursor expires, keeping every row and counting nothing twice', async () => {

@@ -1,0 +1,121 @@
+import type { PrismaClient } from '../lib/prisma.ts';
+import { canonicalAddress } from '../mail/canonical-address.ts';
+import { refreshContacts } from './contact-store.ts';
+
+/** Addresses read from dirty_addresses at a time (one count query each). */
+const WINDOW = 2_000;
+/** Addresses recomputed together: one read of their interactions, one write of their contacts. */
+const BATCH_ADDRESSES = 500;
+/**
+ * Interactions one batch may hold in memory (about 12 MB): a close contact's history can be tens
+ * of thousands of rows, so batches are cut by rows as well as by addresses; an address with more
+ * history than this is a batch of its own.
+ */
+const BATCH_ROWS = 20_000;
+
+/**
+ * Recomputes the contacts of every address marked dirty for `userId` (storeInteractions marks
+ * them), in batches, and clears each mark its recompute covered. A mark made again while a batch
+ * ran (a newer seq) stays for the next run, so nothing stored is ever left uncounted. Each
+ * address's history is read once per call, whatever number of pages stored it: the cost is
+ * linear in the interactions of the dirty contacts. Returns how many contacts were written.
+ */
+export async function refreshDirtyContacts(
+  prisma: PrismaClient,
+  userId: string,
+  options: { groupSizeLimit: number; own: ReadonlySet<string> },
+): Promise<number> {
+  let written = 0;
+  let after = '';
+  await mergePendingIndexEntries(prisma);
+  for (;;) {
+    const window = await prisma.$queryRaw<{ address: string; seq: string }[]>`
+      SELECT address, seq::text AS seq FROM dirty_addresses
+      WHERE "userId" = ${userId}::uuid AND address > ${after}
+      ORDER BY address LIMIT ${WINDOW}`;
+    const last = window.at(-1);
+    if (!last) return written;
+    after = last.address;
+    const sizes = await historySizes(
+      prisma,
+      userId,
+      window.map((row) => canonicalAddress(row.address)),
+    );
+    for (const batch of packBatches(window, sizes)) {
+      written += await refreshContacts(
+        prisma,
+        userId,
+        batch.map((row) => row.address),
+        options,
+      );
+      await prisma.$executeRaw`
+        DELETE FROM dirty_addresses d
+        USING unnest(${batch.map((row) => row.address)}::text[], ${batch.map((row) => row.seq)}::text[]) AS v(a, s)
+        WHERE d."userId" = ${userId}::uuid AND d.address = v.a AND d.seq = v.s::bigint`;
+    }
+    if (window.length < WINDOW) return written;
+  }
+}
+
+/**
+ * Cuts a window of dirty addresses into batches of at most BATCH_ADDRESSES addresses and about
+ * BATCH_ROWS interactions (from `sizes`, an estimate per canonical key).
+ */
+export function packBatches<T extends { address: string }>(
+  rows: readonly T[],
+  sizes: ReadonlyMap<string, number>,
+): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let batchRows = 0;
+  for (const row of rows) {
+    const size = sizes.get(canonicalAddress(row.address)) ?? 0;
+    if (batch.length > 0 && (batch.length >= BATCH_ADDRESSES || batchRows + size > BATCH_ROWS)) {
+      batches.push(batch);
+      batch = [];
+      batchRows = 0;
+    }
+    batch.push(row);
+    batchRows += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/**
+ * About how many interactions each canonical key's person has, from their contact row as last
+ * recomputed (an index lookup, where counting the interactions themselves cost as much as reading
+ * them). The backfill recomputes each time the mailbox read has doubled, so a history is at most
+ * about twice its last count; an address that is no contact yet has no count and counts as 0.
+ */
+async function historySizes(
+  prisma: PrismaClient,
+  userId: string,
+  keys: readonly string[],
+): Promise<Map<string, number>> {
+  const unique = [...new Set(keys)];
+  const rows = await prisma.$queryRaw<{ key: string; n: number }[]>`
+    SELECT a.canonical AS key, max(2 * (c."sentCount" + c."receivedCount"))::int AS n
+    FROM contact_addresses a JOIN contacts c ON c.id = a."contactId"
+    WHERE a."userId" = ${userId}::uuid AND a.canonical = ANY(${unique}::text[])
+    GROUP BY a.canonical`;
+  return new Map(rows.map((row) => [row.key, row.n]));
+}
+
+/**
+ * A backfill inserts faster than autovacuum merges the GIN index's pending list (fastupdate), and
+ * every `&&` lookup scans that list whole: 100 pages left unmerged made the reads of one
+ * recompute take seconds instead of tenths. Merging it first is one cheap bulk step. It needs
+ * the table's owner (the role that ran the migrations); without that, the lookups are only slower.
+ */
+async function mergePendingIndexEntries(prisma: PrismaClient): Promise<void> {
+  try {
+    await prisma.$queryRaw`SELECT gin_clean_pending_list('"interactions_counterpartyKeys_idx"'::regclass)`;
+  } catch (error) {
+    if (!isInsufficientPrivilege(error)) throw error;
+  }
+}
+
+function isInsufficientPrivilege(error: unknown): boolean {
+  return error instanceof Error && /must be owner|permission denied|42501/.test(error.message);
+}
