@@ -100,7 +100,9 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
       return pending.every((j) => j.id?.startsWith('repeat:')) ? true : null;
     });
 
-    expect(outcome.stored).toBe(1);
+    // The new message is stored once whichever job of the chain (or a duplicate chunk job the test
+    // added) reads its page; the waiting command reports the jobs it followed, so at most 1.
+    expect(outcome.stored).toBeLessThanOrEqual(1);
     expect(await storedIds()).toEqual([...mailbox.map((m) => m.id), 'f0000000000000a1'].sort());
     const after = await account();
     expect(after.backfillDoneAt).not.toBeNull();
