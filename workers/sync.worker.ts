@@ -16,7 +16,12 @@ import {
   syncJobSchema,
   unscheduleAccountSync,
 } from '../src/queues/queues.ts';
-import { type SyncProgress, type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
+import {
+  emptySyncResult,
+  type SyncProgress,
+  type SyncResult,
+  syncAccount,
+} from '../src/sync/sync-account.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
 
@@ -42,7 +47,7 @@ export function createSyncWorker(
       // While a backfill chain runs, any other sync of the account is that chain: hand over to it
       // rather than wait for the lease, which the chain holds almost all the time.
       const chain = await liveChain(accountId, job.id);
-      if (chain) return { ...idle(chain.chunks), continuedBy: chain.jobId };
+      if (chain) return { ...emptySyncResult(chain.chunks), continues: true, continuedBy: chain.jobId };
       // One sync per account at a time across every worker process; a second one waits its turn.
       const lock = await tryLock(connection, `${ctx.config.QUEUE_PREFIX}:lock:sync:${accountId}`, stalledMs);
       if (!lock) {
@@ -149,17 +154,4 @@ export function createSyncWorker(
   }
   logFailures(worker, ctx.log, 'accountId');
   return worker;
-}
-
-function idle(chunks: number): SyncResult {
-  return {
-    backfillPages: 0,
-    changePages: 0,
-    fetched: 0,
-    stored: 0,
-    contactsTouched: 0,
-    resynced: false,
-    continues: true,
-    chunks,
-  };
 }

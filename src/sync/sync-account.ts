@@ -40,6 +40,20 @@ export interface SyncProgress {
   stored: number;
 }
 
+/** A run that has done nothing yet; `chunks` is the account's chunk count so far. */
+export function emptySyncResult(chunks = 0): SyncResult {
+  return {
+    backfillPages: 0,
+    changePages: 0,
+    fetched: 0,
+    stored: 0,
+    contactsTouched: 0,
+    resynced: false,
+    continues: false,
+    chunks,
+  };
+}
+
 export interface SyncResult {
   skipped?: string;
   backfillPages: number;
@@ -62,16 +76,7 @@ export interface SyncResult {
  */
 export async function syncAccount(deps: SyncDeps, accountId: string): Promise<SyncResult> {
   const { prisma, provider, log } = deps;
-  const result: SyncResult = {
-    backfillPages: 0,
-    changePages: 0,
-    fetched: 0,
-    stored: 0,
-    contactsTouched: 0,
-    resynced: false,
-    continues: false,
-    chunks: 0,
-  };
+  const result = emptySyncResult();
   const started = performance.now();
   let account = await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
   result.chunks = account.backfillChunks;
