@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 /**
@@ -7,7 +8,37 @@ import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
  * environment.
  */
 export function createPrisma(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
+/**
+ * Runs `work` on a connection of the pool under `prisma` (the same connections, the same limit).
+ * For the few bulk statements whose parameters or answers are whole documents - a page of
+ * messages in, a contact's history out: the client passes every raw query through its query
+ * compiler and decodes each answer value by value, which cost several times what Postgres spent
+ * on the statement (docs/decisions/0011). Everything else goes through Prisma.
+ */
+export async function withConnection<T>(
+  prisma: PrismaClient,
+  work: (connection: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('withConnection needs a client made by createPrisma');
+  const connection = await pool.connect();
+  try {
+    const result = await work(connection);
+    connection.release();
+    return result;
+  } catch (error) {
+    // A connection that failed mid-work may sit in an aborted transaction: it is closed, not reused.
+    connection.release(true);
+    throw error;
+  }
 }
 
 export type { PrismaClient };

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../lib/prisma.ts';
+import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
@@ -17,7 +17,7 @@ export async function storeInteractions(
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touchedAddresses: string[] }> {
   if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
-  const rows = messages.map((meta) => {
+  const records = messages.map((meta) => {
     const facts = toInteractionFacts(meta, own);
     return {
       p: meta.providerId,
@@ -40,35 +40,47 @@ export async function storeInteractions(
   // One statement and one round trip for the page: the rows travel as one JSON document, which
   // Postgres unpacks itself (text[] columns included). This replaced createManyAndReturn, whose
   // per-row parameters made a 500-message page cost ~20x more.
-  const payload = JSON.stringify(rows, wellFormed);
-  const inserted = await prisma.$queryRaw<{ counterparties: string[]; automatedReason: string | null }[]>`
-    WITH ins AS (
-      INSERT INTO interactions (
-        "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
-        direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
-        "recipientCount", "addressedToUser", subject, "automatedReason")
-      SELECT ${owner.userId}::uuid, ${owner.accountId}::uuid, v.p, v.t, v.m, v.r, v.at,
-        v.d::"Direction", v.fa, v.fn, v.c, v.cn, v.ck, v.rc, v.au, v.s, v.ar
-      FROM jsonb_to_recordset(${payload}::jsonb) AS v(
-        p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
-        cn text[], ck text[], rc int, au boolean, s text, ar text)
-      ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
-      RETURNING counterparties, "automatedReason"),
-    marked AS (
-      -- People, and addresses a bounce reported as failed (which may stop them being contacts).
-      INSERT INTO dirty_addresses ("userId", address)
-      SELECT DISTINCT ${owner.userId}::uuid, a FROM ins, unnest(ins.counterparties) AS a
-      WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce'
-      ON CONFLICT ("userId", address) DO UPDATE SET seq = nextval('dirty_addresses_seq_seq'))
-    SELECT counterparties, "automatedReason" FROM ins`;
-  const touched = new Set<string>();
-  for (const row of inserted) {
-    if (row.automatedReason === null || row.automatedReason === 'bounce') {
-      for (const address of row.counterparties) touched.add(address);
-    }
-  }
-  return { inserted: inserted.length, touchedAddresses: [...touched] };
+  const payload = JSON.stringify(records, wellFormed);
+  // The answer is one row (a count and the touched addresses), and the
+  // statement goes straight to the connection (withConnection): the client's handling of a 200 kB
+  // parameter and of a RETURNING list cost more than the insert itself.
+  const { rows } = await withConnection(prisma, (connection) =>
+    connection.query<{ inserted: number; touched: string[] }>(STORE_PAGE, [
+      owner.userId,
+      owner.accountId,
+      payload,
+    ]),
+  );
+  const result = rows[0];
+  return {
+    inserted: result?.inserted ?? 0,
+    touchedAddresses: result?.touched ?? [],
+  };
 }
+
+const STORE_PAGE = `
+  WITH ins AS (
+    INSERT INTO interactions (
+      "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
+      direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
+      "recipientCount", "addressedToUser", subject, "automatedReason")
+    SELECT $1::uuid, $2::uuid, v.p, v.t, v.m, v.r, v.at,
+      v.d::"Direction", v.fa, v.fn, v.c, v.cn, v.ck, v.rc, v.au, v.s, v.ar
+    FROM jsonb_to_recordset($3::jsonb) AS v(
+      p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
+      cn text[], ck text[], rc int, au boolean, s text, ar text)
+    ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
+    RETURNING counterparties, "automatedReason"),
+  touched AS (
+    -- People, and addresses a bounce reported as failed (which may stop them being contacts).
+    SELECT DISTINCT a AS address FROM ins, unnest(ins.counterparties) AS a
+    WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce'),
+  marked AS (
+    INSERT INTO dirty_addresses ("userId", address)
+    SELECT $1::uuid, address FROM touched
+    ON CONFLICT ("userId", address) DO UPDATE SET seq = nextval('dirty_addresses_seq_seq'))
+  SELECT (SELECT count(*) FROM ins)::int AS inserted,
+    ARRAY(SELECT address FROM touched) AS touched`;
 
 /**
  * jsonb refuses a lone UTF-16 surrogate (a header cut mid-character), where the text protocol

@@ -8,7 +8,13 @@ import type { Logger } from '../lib/logger.ts';
 import { AccountStatus, Prisma, type PrismaClient } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { parseAddressList } from '../mail/parse-addresses.ts';
-import type { BackfillState, MailProvider, MessageMeta, SyncCursor } from '../providers/types.ts';
+import type {
+  BackfillPage,
+  BackfillState,
+  MailProvider,
+  MessageMeta,
+  SyncCursor,
+} from '../providers/types.ts';
 import { isContactRefreshDue } from './contact-refresh-policy.ts';
 import { storeInteractions } from './store-interactions.ts';
 
@@ -123,15 +129,19 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
 
   for (;;) {
     if (account.backfillState) {
-      let state = account.backfillState as BackfillState;
+      // The next page is fetched while this one is stored (at most one ahead, and only within
+      // the chunk, so a chunk never spends quota on a page it does not keep): the provider's
+      // quota and latency, not the database, set the pace.
+      let next = prefetch(provider, account.backfillState as BackfillState);
       for (let pages = 1; ; pages++) {
-        const page = await provider.backfillPage(state);
-        await save(page.messages, 'backfill');
-        state = page.state;
+        const page = await next.page;
         const chunkEnds =
           page.done ||
           (deps.chunk !== undefined &&
             (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
+        if (!chunkEnds) next = prefetch(provider, page.state);
+        await save(page.messages, 'backfill');
+        const state = page.state;
         const refreshes =
           page.done || (chunkEnds && isContactRefreshDue(page.listed, account.backfillRefreshedListed));
         if (refreshes) await refresh();
@@ -204,6 +214,16 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     data: { lastSyncedAt: deps.clock.now(), lastSyncError: null },
   });
   return result;
+}
+
+/**
+ * Starts reading a backfill page. A failure is kept for whoever awaits `page` (and never reported
+ * as unhandled if nobody does: a run that failed storing the page before drops this one).
+ */
+function prefetch(provider: MailProvider, state: BackfillState): { page: Promise<BackfillPage> } {
+  const page = provider.backfillPage(state);
+  page.catch(() => {});
+  return { page };
 }
 
 async function startBackfill(deps: SyncDeps, accountId: string) {
