@@ -97,6 +97,10 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       own,
     });
   };
+  // A recompute the doubling policy asked for at the last chunk's end, running beside this
+  // chunk's fetching and storing (the dirty marks' seq keeps the two apart: docs/decisions/0010,
+  // 0011); `listed` is what it covers.
+  let recomputing: { done: Promise<void>; listed: number } | null = null;
   // A backfill page only stores (its addresses are marked dirty); its contacts are recomputed
   // in batches when the chunk's policy says so. A change page is small: recomputed at once.
   const save = async (messages: MessageMeta[], phase: 'backfill' | 'changes') => {
@@ -104,6 +108,8 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     // does not list aliases (a headers-only grant, another client's send-as).
     const aliases = newAliases(messages, own);
     if (aliases.length > 0) {
+      // A recompute still running knows the old own addresses: it ends before they change.
+      await recomputing?.done;
       const updated = await prisma.mailAccount.update({
         where: { id: accountId },
         data: { aliases: { push: aliases } },
@@ -127,86 +133,107 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     account = await startBackfill(deps, accountId);
   }
 
-  for (;;) {
-    if (account.backfillState) {
-      // The next page is fetched while this one is stored (at most one ahead, and only within
-      // the chunk, so a chunk never spends quota on a page it does not keep): the provider's
-      // quota and latency, not the database, set the pace.
-      let next = prefetch(provider, account.backfillState as BackfillState);
-      for (let pages = 1; ; pages++) {
-        const page = await next.page;
-        const chunkEnds =
-          page.done ||
-          (deps.chunk !== undefined &&
-            (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
-        if (!chunkEnds) next = prefetch(provider, page.state);
-        await save(page.messages, 'backfill');
-        const state = page.state;
-        const refreshes =
-          page.done || (chunkEnds && isContactRefreshDue(page.listed, account.backfillRefreshedListed));
-        if (refreshes) await refresh();
-        const saved = await prisma.mailAccount.update({
-          where: { id: accountId },
-          data: {
-            ...(page.done
-              ? {
-                  backfillState: Prisma.DbNull,
-                  backfillDoneAt: deps.clock.now(),
-                  // A provider whose change cursor comes out of the backfill itself (Graph's
-                  // deltaLinks) hands it over with the last page.
-                  ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
-                }
-              : { backfillState: state as Prisma.InputJsonValue }),
-            backfillListed: page.listed,
-            ...(refreshes ? { backfillRefreshedListed: page.listed } : {}),
-            // Counted with the page that ends the chunk, so a chunk is either done or not.
-            ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
-          },
-        });
-        result.chunks = saved.backfillChunks;
-        account = saved;
-        await deps.onProgress?.({
-          phase: 'backfill',
-          listed: page.listed,
-          total: saved.backfillTotal,
-          stored: result.stored,
-        });
-        result.backfillPages++;
-        log.debug(
-          { event: 'sync.page', accountId, kind: 'backfill', messages: page.messages.length },
-          'backfill page',
-        );
-        if (page.done) break;
-        if (chunkEnds) {
-          result.continues = true;
-          return result;
+  try {
+    for (;;) {
+      if (account.backfillState) {
+        if (
+          account.backfillRefreshedListed > 0 &&
+          isContactRefreshDue(account.backfillListed, account.backfillRefreshedListed)
+        ) {
+          recomputing = { done: refresh(), listed: account.backfillListed };
+          recomputing.done.catch(() => {}); // awaited below; never reported as unhandled
+        }
+        // The next page is fetched while this one is stored (at most one ahead, and only within
+        // the chunk, so a chunk never spends quota on a page it does not keep): the provider's
+        // quota and latency, not the database, set the pace.
+        let next = prefetch(provider, account.backfillState as BackfillState);
+        for (let pages = 1; ; pages++) {
+          const page = await next.page;
+          const chunkEnds =
+            page.done ||
+            (deps.chunk !== undefined &&
+              (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
+          if (!chunkEnds) next = prefetch(provider, page.state);
+          await save(page.messages, 'backfill');
+          const state = page.state;
+          // The first chunk recomputes before it ends (people show up within a minute), and so
+          // does the last; the ones between, when due, run beside the next chunk (above).
+          let refreshedListed: number | undefined;
+          if (chunkEnds && recomputing) {
+            await recomputing.done;
+            refreshedListed = recomputing.listed;
+            recomputing = null;
+          }
+          if (page.done || (chunkEnds && account.backfillRefreshedListed === 0)) {
+            await refresh();
+            refreshedListed = page.listed;
+          }
+          const saved = await prisma.mailAccount.update({
+            where: { id: accountId },
+            data: {
+              ...(page.done
+                ? {
+                    backfillState: Prisma.DbNull,
+                    backfillDoneAt: deps.clock.now(),
+                    // A provider whose change cursor comes out of the backfill itself (Graph's
+                    // deltaLinks) hands it over with the last page.
+                    ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
+                  }
+                : { backfillState: state as Prisma.InputJsonValue }),
+              backfillListed: page.listed,
+              ...(refreshedListed !== undefined ? { backfillRefreshedListed: refreshedListed } : {}),
+              // Counted with the page that ends the chunk, so a chunk is either done or not.
+              ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
+            },
+          });
+          result.chunks = saved.backfillChunks;
+          account = saved;
+          await deps.onProgress?.({
+            phase: 'backfill',
+            listed: page.listed,
+            total: saved.backfillTotal,
+            stored: result.stored,
+          });
+          result.backfillPages++;
+          log.debug(
+            { event: 'sync.page', accountId, kind: 'backfill', messages: page.messages.length },
+            'backfill page',
+          );
+          if (page.done) break;
+          if (chunkEnds) {
+            result.continues = true;
+            return result;
+          }
         }
       }
-    }
-    try {
-      let cursor = (await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } }))
-        .syncCursor as SyncCursor;
-      for (;;) {
-        const page = await provider.changes(cursor);
-        await save(page.messages, 'changes');
-        cursor = page.cursor;
-        await prisma.mailAccount.update({
-          where: { id: accountId },
-          data: { syncCursor: cursor as Prisma.InputJsonValue },
-        });
-        result.changePages++;
-        if (!page.more) break;
+      try {
+        let cursor = (await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } }))
+          .syncCursor as SyncCursor;
+        for (;;) {
+          const page = await provider.changes(cursor);
+          await save(page.messages, 'changes');
+          cursor = page.cursor;
+          await prisma.mailAccount.update({
+            where: { id: accountId },
+            data: { syncCursor: cursor as Prisma.InputJsonValue },
+          });
+          result.changePages++;
+          if (!page.more) break;
+        }
+        break;
+      } catch (error) {
+        // The change feed forgot our cursor: resync from scratch. Rows already stored stay; the
+        // idempotent store skips them, so nothing is counted twice.
+        if (!(error instanceof ProviderError && error.code === 'CURSOR_INVALID') || result.resynced)
+          throw error;
+        log.warn({ event: 'sync.resync', accountId }, 'change cursor expired; resyncing');
+        result.resynced = true;
+        account = await startBackfill(deps, accountId);
       }
-      break;
-    } catch (error) {
-      // The change feed forgot our cursor: resync from scratch. Rows already stored stay; the
-      // idempotent store skips them, so nothing is counted twice.
-      if (!(error instanceof ProviderError && error.code === 'CURSOR_INVALID') || result.resynced)
-        throw error;
-      log.warn({ event: 'sync.resync', accountId }, 'change cursor expired; resyncing');
-      result.resynced = true;
-      account = await startBackfill(deps, accountId);
     }
+  } finally {
+    // A run that fails leaves no recompute running behind it (its error, if any, is the run's).
+    await recomputing?.done.catch(() => {});
   }
 
   await prisma.mailAccount.update({

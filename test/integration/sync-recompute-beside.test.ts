@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { providerForAccount } from '../../src/accounts/account-provider.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { type AppContext, createContext } from '../../src/lib/context.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { syncAccount } from '../../src/sync/sync-account.ts';
+import { syntheticMailbox } from '../bench/synthetic-mailbox.ts';
+import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+
+const NOW = new Date('2026-11-20T10:00:00Z');
+// Seven list pages of 500: enough for the doubling policy to recompute twice between chunks.
+const mailbox = syntheticMailbox({ messages: 3_300, seed: 11, now: NOW.getTime() });
+const messages = [...mailbox.threads()].flat();
+
+describe('a chunked backfill recomputes contacts beside its chunks (decision 0011)', () => {
+  const envs: TestEnv[] = [];
+  const contexts: AppContext[] = [];
+  afterAll(async () => {
+    for (const ctx of contexts) await ctx.close();
+    for (const env of envs) await env.close();
+  });
+
+  async function connected() {
+    const env = await startTestEnv({
+      owner: mailbox.me.email,
+      messages,
+      // The quota is not what this test is about.
+      settings: { GMAIL_QUOTA_UNITS_PER_MINUTE: '10000000' },
+    });
+    envs.push(env);
+    const ctx = createContext(env.config, { log: createLogger('silent'), clock: fixedClock(NOW) });
+    contexts.push(ctx);
+    const { account } = await connectFake(ctx);
+    const run = (chunk?: { maxPages: number; maxMs: number }) =>
+      syncAccount(
+        {
+          prisma: ctx.prisma,
+          provider: providerForAccount(ctx, account),
+          log: ctx.log,
+          clock: ctx.clock,
+          backfillDays: ctx.config.BACKFILL_DAYS,
+          groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
+          ...(chunk ? { chunk } : {}),
+        },
+        account.id,
+      );
+    return { ctx, accountId: account.id, run };
+  }
+
+  async function contactsOf(ctx: AppContext) {
+    const rows = await ctx.prisma.contact.findMany({ include: { addresses: true } });
+    return rows
+      .map((c) => ({
+        addresses: c.addresses.map((a) => a.address).sort(),
+        name: c.name,
+        sent: c.sentCount,
+        received: c.receivedCount,
+        exchangeDays: c.exchangeDays,
+        first: c.firstContactAt?.toISOString(),
+        last: c.lastContactAt?.toISOString(),
+        cadence: c.inferredCadenceDays,
+        lastThreadId: c.lastThreadId,
+      }))
+      .sort((a, b) => (a.addresses[0] ?? '').localeCompare(b.addresses[0] ?? ''));
+  }
+
+  it('ends with the contacts of one unchunked run; the recomputes between chunks cover what was listed when they began', async () => {
+    const whole = await connected();
+    expect((await whole.run()).continues).toBe(false);
+
+    const chunked = await connected();
+    const runs: { listed: number; refreshed: number; contacts: number }[] = [];
+    for (let chunk = 0; chunk < 20; chunk++) {
+      const result = await chunked.run({ maxPages: 1, maxMs: 600_000 });
+      const account = await chunked.ctx.prisma.mailAccount.findUniqueOrThrow({
+        where: { id: chunked.accountId },
+      });
+      runs.push({
+        listed: account.backfillListed,
+        refreshed: account.backfillRefreshedListed,
+        contacts: await chunked.ctx.prisma.contact.count(),
+      });
+      if (!result.continues) break;
+    }
+    const last = runs.at(-1);
+    expect(runs.length).toBeGreaterThanOrEqual(7);
+
+    // The first chunk recomputes before it ends: people show up at once.
+    expect(runs[0]).toMatchObject({ listed: 500, refreshed: 500 });
+    expect(runs[0]?.contacts).toBeGreaterThan(0);
+    // The third chunk began with 1,000 listed, twice the last recompute: it recomputed those
+    // beside its own page (the old policy, recomputing at the chunk's end, would record 1,500).
+    expect(runs[2]).toMatchObject({ listed: 1_500, refreshed: 1_000 });
+    expect(runs[4]).toMatchObject({ listed: 2_500, refreshed: 2_000 });
+    // Chunks in between recompute nothing.
+    expect(runs[1]?.refreshed).toBe(500);
+    expect(runs[3]?.refreshed).toBe(1_000);
+    // The end recomputes everything left, and no mark survives.
+    expect(last?.refreshed).toBe(last?.listed);
+    expect(await chunked.ctx.prisma.dirtyAddress.count()).toBe(0);
+
+    const expected = await contactsOf(whole.ctx);
+    expect(expected.length).toBeGreaterThan(50);
+    expect(await contactsOf(chunked.ctx)).toEqual(expected);
+    expect(await chunked.ctx.prisma.interaction.count()).toBe(await whole.ctx.prisma.interaction.count());
+  });
+});
