@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { parseConfig } from '../../src/config/config.ts';
 import { createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -202,9 +203,38 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
   });
   const storeMs = Number(run.storeMs);
   const refreshMs = Number(run.refreshMs);
+  const ceiling = await insertCeiling(url);
   console.log(
     `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, at the chunk ends sync recomputes at, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshMs / 1000).toFixed(1)} s recomputing; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
+  console.log(
+    `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and foreign key), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
+  );
+}
+
+/**
+ * How fast this Postgres stores the ingest's rows with nothing else in the way: the stored
+ * interactions copied, inside the server, into an empty table with the same indexes and key.
+ * Whatever the code does, ingest cannot beat this.
+ */
+async function insertCeiling(url: string): Promise<{ rows: number; ms: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS ceiling_probe');
+    await client.query('CREATE TABLE ceiling_probe (LIKE interactions INCLUDING ALL)');
+    await client.query(
+      'ALTER TABLE ceiling_probe ADD FOREIGN KEY ("accountId", "userId") REFERENCES mail_accounts (id, "userId") ON DELETE CASCADE',
+    );
+    await client.query('CHECKPOINT');
+    const started = performance.now();
+    const inserted = await client.query('INSERT INTO ceiling_probe SELECT * FROM interactions');
+    const ms = performance.now() - started;
+    await client.query('DROP TABLE ceiling_probe');
+    return { rows: inserted.rowCount ?? 0, ms };
+  } finally {
+    await client.end();
+  }
 }
 
 /**
