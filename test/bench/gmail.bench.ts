@@ -68,7 +68,7 @@ export async function runGmailBench(argv: string[]): Promise<void> {
   );
   console.log(
     heapMb > 0
-      ? `measured processes run with --max-old-space-size=${heapMb} (as a worker should be); --heap-mb 0 for none`
+      ? `measured processes run with --max-old-space-size=${heapMb} (the Docker image caps app processes at 256); --heap-mb 0 for none`
       : 'measured processes run without a heap cap: V8 may grow the heap far beyond what is live',
   );
 
