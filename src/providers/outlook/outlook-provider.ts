@@ -206,15 +206,16 @@ async function fetchFolderPage(
     throw error;
   }
   const entries = response.value ?? [];
-  const messages: MessageMeta[] = [];
-  for (const entry of entries) {
-    const meta = toMessageMeta(entry, folder);
-    if (meta) messages.push(meta);
-  }
   const nextLink = response['@odata.nextLink'];
+  let messages: MessageMeta[] | undefined;
   return {
     folderId: folder.id,
-    messages,
+    // Mapped when the page is taken, not before: the folder's next request (which needs only
+    // the nextLink) goes out first. A folder's pages are a chain, so this is its critical path.
+    get messages() {
+      messages ??= entries.flatMap((entry) => toMessageMeta(entry, folder) ?? []);
+      return messages;
+    },
     entries: entries.length,
     link: nextLink ?? response['@odata.deltaLink'] ?? null,
     inRound: nextLink !== undefined,
