@@ -1,3 +1,4 @@
+import { mapConcurrent } from '../lib/concurrency.ts';
 import type { PrismaClient } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { refreshContacts } from './contact-store.ts';
@@ -12,6 +13,12 @@ const BATCH_ADDRESSES = 500;
  * history than this is a batch of its own.
  */
 const BATCH_ROWS = 20_000;
+/**
+ * Batches of one window recomputed at once: while Postgres reads one batch's histories, Node
+ * aggregates another's (two cores). Safe because packBatches never splits one canonical key's
+ * addresses: two batches never both create the same person (docs/decisions/0011).
+ */
+const LANES = 2;
 
 /**
  * Recomputes the contacts of every address marked dirty for `userId` (storeInteractions marks
@@ -41,8 +48,8 @@ export async function refreshDirtyContacts(
       userId,
       window.map((row) => canonicalAddress(row.address)),
     );
-    for (const batch of packBatches(window, sizes)) {
-      written += await refreshContacts(
+    const counts = await mapConcurrent(packBatches(window, sizes), LANES, async (batch) => {
+      const count = await refreshContacts(
         prisma,
         userId,
         batch.map((row) => row.address),
@@ -52,30 +59,45 @@ export async function refreshDirtyContacts(
         DELETE FROM dirty_addresses d
         USING unnest(${batch.map((row) => row.address)}::text[], ${batch.map((row) => row.seq)}::text[]) AS v(a, s)
         WHERE d."userId" = ${userId}::uuid AND d.address = v.a AND d.seq = v.s::bigint`;
-    }
+      return count;
+    });
+    for (const count of counts) written += count;
     if (window.length < WINDOW) return written;
   }
 }
 
 /**
  * Cuts a window of dirty addresses into batches of at most BATCH_ADDRESSES addresses and about
- * BATCH_ROWS interactions (from `sizes`, an estimate per canonical key).
+ * BATCH_ROWS interactions (from `sizes`, an estimate per canonical key). The addresses of one
+ * canonical key (variants of one mailbox) always share a batch, so batches recomputed at the same
+ * time never both create that person; a key with more addresses than BATCH_ADDRESSES is a batch
+ * of its own.
  */
 export function packBatches<T extends { address: string }>(
   rows: readonly T[],
   sizes: ReadonlyMap<string, number>,
 ): T[][] {
+  const byKey = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = canonicalAddress(row.address);
+    const group = byKey.get(key) ?? [];
+    group.push(row);
+    byKey.set(key, group);
+  }
   const batches: T[][] = [];
   let batch: T[] = [];
   let batchRows = 0;
-  for (const row of rows) {
-    const size = sizes.get(canonicalAddress(row.address)) ?? 0;
-    if (batch.length > 0 && (batch.length >= BATCH_ADDRESSES || batchRows + size > BATCH_ROWS)) {
+  for (const [key, group] of byKey) {
+    const size = sizes.get(key) ?? 0;
+    if (
+      batch.length > 0 &&
+      (batch.length + group.length > BATCH_ADDRESSES || batchRows + size > BATCH_ROWS)
+    ) {
       batches.push(batch);
       batch = [];
       batchRows = 0;
     }
-    batch.push(row);
+    batch.push(...group);
     batchRows += size;
   }
   if (batch.length > 0) batches.push(batch);
