@@ -19,7 +19,10 @@ export function providerForAccount(
     createTokenStore(ctx.prisma, ctx.cipher),
     Date.now,
     async (accountId) => {
-      const held = await lock(ctx.redis(), `${ctx.config.QUEUE_PREFIX}:lock:refresh:${accountId}`);
+      // Renewed while its holder lives; a holder killed mid-refresh blocks the others 10 s at most.
+      const held = await lock(ctx.redis(), `${ctx.config.QUEUE_PREFIX}:lock:refresh:${accountId}`, {
+        ttlMs: 10_000,
+      });
       return () => held.release();
     },
   );

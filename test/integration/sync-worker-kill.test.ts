@@ -4,6 +4,7 @@ import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type RequestLog, startRequestLog } from '../support/request-log.ts';
 import { type CliRun, runCli, startCli } from '../support/run-cli.ts';
 import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const OWNER = 'kim@example.com';
 // 3,000 messages each in its own thread: six list pages of 500, read a message at a time.
@@ -53,7 +54,7 @@ describe('a worker process killed (SIGKILL) mid-backfill', () => {
       if (log.listPageTokens().length < 3 || log.reads('messages').length < 1100) return null;
       const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
       return account.backfillListed;
-    });
+    }, 'the backfill to get going');
     first.child.kill('SIGKILL');
     expect((await first.exit).signal).toBe('SIGKILL');
     const listedBeforeKill = log.listPageTokens();
@@ -100,13 +101,3 @@ describe('a worker process killed (SIGKILL) mid-backfill', () => {
     expect((await second.exit).code).toBe(0);
   }, 240_000);
 });
-
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the backfill to get going');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/lib/context.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startOutlookEnv, type OutlookTestEnv } from '../support/outlook-env.ts';
+import { type OutlookTestEnv, startOutlookEnv } from '../support/outlook-env.ts';
 import { connectThroughWeb, WebClient, type WebServer } from '../support/web-client.ts';
 
 const GMAIL_OWNER = 'ada@gmail.example';
