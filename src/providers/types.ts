@@ -82,7 +82,12 @@ export interface MailProvider {
   getProfile(): Promise<AccountProfile>;
   /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
   beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor; total: number | null }>;
-  backfillPage(state: BackfillState): Promise<BackfillPage>;
+  /**
+   * The next page. `last`: the caller stops after this page (its chunk ends), so a provider that
+   * reads ahead starts nothing new and hands over everything already fetched or in flight, rather
+   * than leaving it to be fetched again by the next chunk.
+   */
+  backfillPage(state: BackfillState, options?: { last?: boolean }): Promise<BackfillPage>;
   /** Throws ProviderError CURSOR_INVALID when the cursor expired: the caller resyncs. */
   changes(cursor: SyncCursor): Promise<ChangesPage>;
   /** The one body touchbase ever reads: a reply to its own digest. */

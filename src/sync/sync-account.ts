@@ -145,15 +145,20 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         }
         // The next page is fetched while this one is stored (at most one ahead, and only within
         // the chunk, so a chunk never spends quota on a page it does not keep): the provider's
-        // quota and latency, not the database, set the pace.
-        let next = prefetch(provider, account.backfillState as BackfillState);
+        // quota and latency, not the database, set the pace. Whether a page is the chunk's last
+        // is decided when it is asked for, so a provider that reads ahead hands over all it read.
+        const isLast = (pages: number) =>
+          deps.chunk !== undefined &&
+          (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs);
+        let last = isLast(1);
+        let next = prefetch(provider, account.backfillState as BackfillState, last);
         for (let pages = 1; ; pages++) {
           const page = await next.page;
-          const chunkEnds =
-            page.done ||
-            (deps.chunk !== undefined &&
-              (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs));
-          if (!chunkEnds) next = prefetch(provider, page.state);
+          const chunkEnds = page.done || last;
+          if (!chunkEnds) {
+            last = isLast(pages + 1);
+            next = prefetch(provider, page.state, last);
+          }
           await save(page.messages, 'backfill');
           const state = page.state;
           // The first chunk recomputes before it ends (people show up within a minute), and so
@@ -247,8 +252,12 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
  * Starts reading a backfill page. A failure is kept for whoever awaits `page` (and never reported
  * as unhandled if nobody does: a run that failed storing the page before drops this one).
  */
-function prefetch(provider: MailProvider, state: BackfillState): { page: Promise<BackfillPage> } {
-  const page = provider.backfillPage(state);
+function prefetch(
+  provider: MailProvider,
+  state: BackfillState,
+  last: boolean,
+): { page: Promise<BackfillPage> } {
+  const page = provider.backfillPage(state, { last });
   page.catch(() => {});
   return { page };
 }

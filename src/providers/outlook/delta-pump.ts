@@ -37,6 +37,8 @@ export class DeltaPump<M> {
   private chains = 0;
   private failure: { error: unknown } | null = null;
   private wakeConsumer: (() => void) | null = null;
+  /** drain() was called: chains end after the request they have in flight. */
+  private stopped = false;
   private readonly wakeProducers: (() => void)[] = [];
 
   constructor(
@@ -57,6 +59,20 @@ export class DeltaPump<M> {
     return this.chains === 0 && this.buffer.length === 0 && this.failure === null;
   }
 
+  /**
+   * Stops reading ahead: no new request starts; the ones in flight finish. Then every page
+   * fetched so far, in each folder's order (waits for those in flight).
+   */
+  async drain(): Promise<FolderPage<M>[]> {
+    this.stopped = true;
+    for (const wake of this.wakeProducers.splice(0)) wake();
+    const pages: FolderPage<M>[] = [];
+    for (;;) {
+      pages.push(...(await this.take(Number.MAX_SAFE_INTEGER)));
+      if (this.chains === 0 && this.buffer.length === 0) return pages;
+    }
+  }
+
   /** The next fetched pages (at most `maxPages`); waits for one. Empty only when finished. */
   async take(maxPages: number): Promise<FolderPage<M>[]> {
     while (this.buffer.length === 0 && this.chains > 0 && !this.failure) {
@@ -72,16 +88,20 @@ export class DeltaPump<M> {
 
   private async chain(): Promise<void> {
     try {
-      for (let folder = this.queue.shift(); folder && !this.failure; folder = this.queue.shift()) {
+      for (
+        let folder = this.stopped ? undefined : this.queue.shift();
+        folder && !this.failure;
+        folder = this.stopped ? undefined : this.queue.shift()
+      ) {
         let link = folder.link;
         for (;;) {
           const page = await this.fetchPage(folder, link);
-          while (this.buffer.length >= MAX_BUFFERED_PAGES && !this.failure) {
+          while (this.buffer.length >= MAX_BUFFERED_PAGES && !this.failure && !this.stopped) {
             await new Promise<void>((resolve) => this.wakeProducers.push(resolve));
           }
           this.buffer.push(page);
           this.wakeConsumer?.();
-          if (page.gone || !page.inRound || this.failure) break;
+          if (page.gone || !page.inRound || this.failure || this.stopped) break;
           link = page.link;
         }
       }

@@ -105,18 +105,19 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
       return { state, cursor, total: listed.reduce((sum, f) => sum + f.total, 0) };
     },
 
-    async backfillPage(raw): Promise<BackfillPage> {
+    async backfillPage(raw, options = {}): Promise<BackfillPage> {
       const state = stateSchema.parse(raw);
       if (backfill?.state !== raw) {
         backfill = null;
-        const work = state.folders.filter((f) => f.link === null || f.inRound);
+        const work = state.folders.filter(isUnread);
         backfill = { pump: pumpFor(state, work), state: raw };
       }
-      const pages = await backfill.pump.take(PAGES_PER_BATCH);
+      // The chunk's last page takes everything read ahead: nothing fetched is fetched again.
+      const pages = options.last ? await backfill.pump.drain() : await backfill.pump.take(PAGES_PER_BATCH);
       const next = applyPages(state, pages);
-      const done = backfill.pump.finished;
+      const done = !next.state.folders.some(isUnread);
       const nextState: BackfillState = { ...next.state };
-      backfill = done ? null : { pump: backfill.pump, state: nextState };
+      backfill = done || options.last ? null : { pump: backfill.pump, state: nextState };
       if (!done) return { messages: next.messages, listed: next.state.listed, state: nextState, done };
       const cursor: SyncCursor = { ...next.state, listed: 0 };
       justBackfilled = signature(next.state);
@@ -221,6 +222,11 @@ async function fetchFolderPage(
     inRound: nextLink !== undefined,
     gone: false,
   };
+}
+
+/** A folder whose delta round has not ended yet (never started, or under way). */
+function isUnread(folder: FolderCursor): boolean {
+  return folder.link === null || folder.inRound;
 }
 
 /** Where every folder stands (the stored JSON may come back with its keys in another order). */
