@@ -49,6 +49,26 @@ describe('DeltaPump', () => {
     expect(stats.calls).toBe(21);
   });
 
+  it('drain(): starts nothing new, hands over every page read or in flight, each folder in order', async () => {
+    const pages = { a: 6, b: 6, c: 6, d: 6, e: 6 };
+    const { fetchPage, stats } = fakeDelta(pages);
+    const pump = new DeltaPump(fetchPage, Object.keys(pages).map(folder), 4);
+    const first = (await pump.take(1)).flatMap((page) => page.messages);
+    const rest = (await pump.drain()).flatMap((page) => page.messages);
+    const handed = [...first, ...rest];
+    // Every request made was handed over: nothing read is left to be read again.
+    expect(handed).toHaveLength(stats.calls);
+    expect(stats.calls).toBeLessThan(30);
+    // Folder e never started; the others stopped where their pages end, in order.
+    expect(handed.some((m) => m.startsWith('e-'))).toBe(false);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const mine = handed.filter((m) => m.startsWith(`${id}-`));
+      expect(mine).toEqual(mine.map((_, i) => `${id}-${i}`));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stats.calls).toBe(handed.length);
+  });
+
   it('hands out what it read before a failure, then throws it, and is never "finished"', async () => {
     const { fetchPage } = fakeDelta({ a: 3 }, 'a:2');
     const pump = new DeltaPump(fetchPage, [folder('a')], 4);
