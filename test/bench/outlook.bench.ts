@@ -9,11 +9,11 @@ import { applyMigrations } from '../../src/lib/migrations.ts';
 import { runAdminStatement, withDatabase } from '../../src/lib/pg-migration-adapter.ts';
 import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
-import { syncAccount } from '../../src/sync/sync-account.ts';
 import { startFakeGraph } from '../fakes/graph/fake-graph.ts';
 import { generateMailbox } from '../fakes/graph/mailbox-generator.ts';
 import { graphTlsEnv } from '../fakes/graph/tls.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
+import { syncOnce } from '../support/test-env.ts';
 
 const DATABASE = 'touchbase_bench_outlook';
 const OWNER = { name: 'Ada Lovelace', email: 'ada@contoso.com' };
@@ -230,19 +230,9 @@ async function syncChild(arg: string): Promise<void> {
       // As the worker runs it: chunks of BACKFILL_CHUNK_PAGES / _SECONDS, each with a provider of
       // its own (a job), one after the other (the hand-over through the queue is not timed).
       for (;;) {
-        const current = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
-        const result = await syncAccount(
-          {
-            prisma: ctx.prisma,
-            provider: providerForAccount(ctx, current),
-            log: ctx.log,
-            clock: ctx.clock,
-            backfillDays: config.BACKFILL_DAYS,
-            groupSizeLimit: config.GROUP_SIZE_LIMIT,
-            chunk: { maxPages: config.BACKFILL_CHUNK_PAGES, maxMs: config.BACKFILL_CHUNK_SECONDS * 1000 },
-          },
-          accountId,
-        );
+        const result = await syncOnce(ctx, accountId, {
+          chunk: { maxPages: config.BACKFILL_CHUNK_PAGES, maxMs: config.BACKFILL_CHUNK_SECONDS * 1000 },
+        });
         fetched += result.fetched;
         chunks++;
         if (!result.continues) break;

@@ -62,8 +62,10 @@ describe('reply-to-snooze: the user answers the digest from their own mailbox', 
   const candidatesOfNewMail = async () => {
     const found: ReturnType<typeof findDigestReplies> = [];
     const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
-    await syncOnce(ctx, accountId, async (messages) => {
-      found.push(...findDigestReplies(messages, signer));
+    await syncOnce(ctx, accountId, {
+      onMessages: async (messages) => {
+        found.push(...findDigestReplies(messages, signer));
+      },
     });
     return found;
   };

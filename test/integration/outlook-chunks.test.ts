@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { syncAccount } from '../../src/sync/sync-account.ts';
 import { generateMailbox } from '../fakes/graph/mailbox-generator.ts';
 import { connectOutlook, type OutlookTestEnv, startOutlookEnv } from '../support/outlook-env.ts';
+import { syncOnce } from '../support/test-env.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 const OWNER = { name: 'Ada Lovelace', email: 'ada@contoso.example' };
@@ -39,19 +38,7 @@ describe('an Outlook backfill in chunks reads every delta page once', () => {
     let runs = 0;
     for (;;) {
       runs++;
-      const current = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: account.id } });
-      const result = await syncAccount(
-        {
-          prisma: ctx.prisma,
-          provider: providerForAccount(ctx, current),
-          log: ctx.log,
-          clock: ctx.clock,
-          backfillDays: ctx.config.BACKFILL_DAYS,
-          groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
-          ...(maxPages ? { chunk: { maxPages, maxMs: 600_000 } } : {}),
-        },
-        account.id,
-      );
+      const result = await syncOnce(ctx, account.id, maxPages ? { chunk: { maxPages, maxMs: 600_000 } } : {});
       if (!result.continues) break;
     }
     const rows = await ctx.prisma.interaction.findMany({ select: { providerMessageId: true } });

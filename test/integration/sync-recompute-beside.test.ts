@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { syncAccount } from '../../src/sync/sync-account.ts';
 import { syntheticMailbox } from '../bench/synthetic-mailbox.ts';
-import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 // Seven list pages of 500: enough for the doubling policy to recompute twice between chunks.
@@ -32,18 +30,7 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     contexts.push(ctx);
     const { account } = await connectFake(ctx);
     const run = (chunk?: { maxPages: number; maxMs: number }) =>
-      syncAccount(
-        {
-          prisma: ctx.prisma,
-          provider: providerForAccount(ctx, account),
-          log: ctx.log,
-          clock: ctx.clock,
-          backfillDays: ctx.config.BACKFILL_DAYS,
-          groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
-          ...(chunk ? { chunk } : {}),
-        },
-        account.id,
-      );
+      syncOnce(ctx, account.id, chunk ? { chunk } : {});
     return { ctx, accountId: account.id, run };
   }
 

@@ -90,11 +90,17 @@ export async function connectFake(ctx: AppContext) {
   return connectAccount(ctx, 'gmail', { onAuthorizeUrl: (url) => actLikeBrowser(url).then(() => undefined) });
 }
 
-/** One sync run of the account, in this process, as the sync worker would run it. */
+/**
+ * One sync run of the account, in this process, as the sync worker would run it (with a provider
+ * of its own, as a job has). `chunk`: stop at the chunk budget (the result then `continues`).
+ */
 export async function syncOnce(
   ctx: AppContext,
   accountId: string,
-  onMessages?: (messages: MessageMeta[]) => Promise<void>,
+  options: {
+    onMessages?: (messages: MessageMeta[]) => Promise<void>;
+    chunk?: { maxPages: number; maxMs: number };
+  } = {},
 ) {
   return syncAccount(
     {
@@ -107,7 +113,7 @@ export async function syncOnce(
       clock: ctx.clock,
       backfillDays: ctx.config.BACKFILL_DAYS,
       groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
-      ...(onMessages ? { onMessages } : {}),
+      ...options,
     },
     accountId,
   );
