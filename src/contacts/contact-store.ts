@@ -141,9 +141,8 @@ async function readInteractions(
   keys: readonly string[],
 ): Promise<StoredInteraction[]> {
   const doc = await withConnection(prisma, async (connection) => {
-    await connection.query('BEGIN');
-    await connection.query('SET LOCAL enable_seqscan = off');
-    await connection.query('SET LOCAL jit = off');
+    // One round trip for the three (no parameters: the simple protocol takes several statements).
+    await connection.query('BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off');
     const { rows } = await connection.query<{ doc: string }>(READ_HISTORY, [userId, keys]);
     await connection.query('COMMIT');
     return rows[0]?.doc ?? '[]';
