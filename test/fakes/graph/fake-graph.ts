@@ -172,6 +172,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
 
   /** One Graph call: fault, bearer, throttle, latency, then the route. */
   const runCall = async (call: GraphCall, reply: Reply): Promise<void> => {
+    const arrived = performance.now();
     const matched = matchRoute(call.method, call.path, ctx.user);
     stats.graphCalls += 1;
     count('route' in matched ? matched.route.name : 'unknown');
@@ -202,8 +203,9 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     }
     stats.maxConcurrent = Math.max(stats.maxConcurrent, throttle.inFlight);
     try {
-      // The answer is computed first so the delay can grow with its size, then held back while
-      // the call keeps its concurrency slot, as a slow backend would.
+      // The answer is computed (and serialized) first so the delay can grow with its size, then
+      // held back while the call keeps its concurrency slot, as a slow backend would. The delay
+      // counts from the request's arrival: the fake's own work is part of its latency.
       let answer: Parameters<Reply['send']> | undefined;
       handleRoute(ctx, matched.route, matched.userSeg, call, auth.token, {
         send: (...args) => {
@@ -211,7 +213,9 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
         },
       });
       const delay = latencyFor(latency, rand, answer?.[1]);
-      if (delay > 0) await sleep(delay);
+      if (answer && reply.prepare) answer[1] = reply.prepare(answer[1]);
+      const wait = delay - (performance.now() - arrived);
+      if (wait > 0) await sleep(wait);
       if (answer) reply.send(...answer);
     } finally {
       admission.release();

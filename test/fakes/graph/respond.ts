@@ -6,11 +6,22 @@ export { readBody } from '../gmail/respond.ts';
 /** Where a response goes: a real socket, or one slot of a JSON $batch answer. */
 export interface Reply {
   send(status: number, body: unknown, headers?: Record<string, string>): void;
+  /**
+   * The body as this reply will send it, made ahead of time: the fake's latency is counted from
+   * the request's arrival, its own work included, as a real service's is.
+   */
+  prepare?(body: unknown): unknown;
+}
+
+/** A body already serialized by Reply.prepare. */
+class PreparedJson {
+  constructor(readonly text: string) {}
 }
 
 /** A Reply that writes straight to the HTTP response. */
 export function httpReply(res: ServerResponse): Reply {
   return {
+    prepare: (body) => (body === undefined ? body : new PreparedJson(JSON.stringify(body))),
     send(status, body, headers = {}) {
       const requestId = randomUUID();
       const common: Record<string, string> = {
@@ -31,7 +42,7 @@ export function httpReply(res: ServerResponse): Reply {
           'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
         ...common,
       });
-      res.end(JSON.stringify(body));
+      res.end(body instanceof PreparedJson ? body.text : JSON.stringify(body));
     },
   };
 }
