@@ -30,46 +30,67 @@ interface GraphFolder {
   totalItemCount?: number;
 }
 
-interface GraphPage<T> {
-  value?: T[];
-  '@odata.nextLink'?: string;
+const FOLDER_SELECT = 'id,childFolderCount,totalItemCount';
+/**
+ * Graph hands a batch's items to Outlook four at a time: a batch of four costs one round trip,
+ * and a fifth item a second one. Discovery asks four things a round.
+ */
+const ROUND_ITEMS = 4;
+
+/** One thing discovery asks Graph: a well-known folder's id, or one page of a folder listing. */
+type Ask =
+  | { kind: 'known'; name: (typeof KNOWN_FOLDERS)[number] }
+  | { kind: 'list'; url: string; parent: string | null };
+
+interface BatchAnswer {
+  id: string;
+  status: number;
+  body?: { id?: string; value?: GraphFolder[]; '@odata.nextLink'?: string };
 }
 
-const FOLDER_SELECT = 'id,childFolderCount,totalItemCount';
-
 /**
- * The ids of the well-known folders, in one $batch (v1.0 folders carry no wellKnownName: asking
- * for each by name is the documented way). Ids never change, so the caller keeps them.
+ * Every folder that holds real mail (top-level folders and their children, recursively), and the
+ * ids of the well-known folders (`known`: what the caller kept from before, looked up otherwise:
+ * v1.0 folders carry no wellKnownName, so asking for each by name is the documented way).
+ *
+ * One JSON $batch of at most four asks per round: the top-level listing and the first well-known
+ * names, then each level's child listings with the names left. A mailbox of one level of
+ * subfolders takes two round trips, where asking one thing at a time took four.
  */
-export async function lookUpKnownFolders(call: GraphCall): Promise<KnownFolders> {
-  const requests = KNOWN_FOLDERS.map((name, index) => ({
-    id: String(index),
-    method: 'GET',
-    url: `/me/mailFolders/${name}?$select=id`,
-  }));
-  const answer = await call<{ responses?: { id: string; status: number; body?: { id?: string } }[] }>(
-    'mailFolders.get (batch)',
-    (client) => client.api('/$batch'),
-    { post: { requests }, units: requests.length },
-  );
-  const known: KnownFolders = {};
-  const again: (typeof KNOWN_FOLDERS)[number][] = [];
-  for (const response of answer.responses ?? []) {
-    const name = KNOWN_FOLDERS[Number(response.id)];
-    if (!name) continue;
-    if (response.status === 200 && response.body?.id) known[name] = response.body.id;
-    // A mailbox without one of them (no Conversation History on a consumer account): nothing to
-    // skip. Anything else (a throttled or failed item) is asked again on its own, within the budget.
-    else if (response.status !== 404) again.push(name);
-  }
-  for (const name of again) {
-    const folder = await call<{ id?: string }>('mailFolders.get', (client) =>
-      client.api(`/me/mailFolders/${name}`).select('id'),
-    ).catch((error: unknown) => {
-      if (error instanceof ProviderError && error.code === 'NOT_FOUND') return { id: undefined };
-      throw error;
+export async function discoverFolders(
+  call: GraphCall,
+  kept: KnownFolders = {},
+): Promise<{ known: KnownFolders; folders: SyncFolder[] }> {
+  const known: KnownFolders = { ...kept };
+  const pending: Ask[] = [
+    { kind: 'list', url: listingUrl('/me/mailFolders'), parent: null },
+    ...KNOWN_FOLDERS.filter((name) => !known[name]).map((name) => ({ kind: 'known' as const, name })),
+  ];
+  const found: (GraphFolder & { parent: string | null })[] = [];
+  while (pending.length > 0) {
+    // Listings first: the next level depends on them, the names on nothing.
+    pending.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'list' ? -1 : 1));
+    const round = pending.splice(0, ROUND_ITEMS);
+    const answers = await askAll(call, round);
+    // Names first, so that a listing of the same round does not descend into a skipped folder.
+    round.forEach((ask, index) => {
+      const id = answers[index]?.body?.id;
+      if (ask.kind === 'known' && id) known[ask.name] = id;
     });
-    if (folder.id) known[name] = folder.id;
+    const skipped = new Set(SKIPPED_FOLDERS.map((name) => known[name]));
+    round.forEach((ask, index) => {
+      const answer = answers[index];
+      if (ask.kind !== 'list' || !answer) return;
+      for (const folder of answer.body?.value ?? []) {
+        found.push({ ...folder, parent: ask.parent });
+        if ((folder.childFolderCount ?? 0) > 0 && !skipped.has(folder.id)) {
+          const path = `/me/mailFolders/${encodeURIComponent(folder.id)}/childFolders`;
+          pending.push({ kind: 'list', url: listingUrl(path), parent: folder.id });
+        }
+      }
+      const next = answer.body?.['@odata.nextLink'];
+      if (next) pending.push({ kind: 'list', url: relativeUrl(next), parent: ask.parent });
+    });
   }
   if (!known.sentitems) {
     throw new ProviderError(
@@ -77,41 +98,74 @@ export async function lookUpKnownFolders(call: GraphCall): Promise<KnownFolders>
       'Outlook did not name the Sent Items folder; try the sync again later',
     );
   }
-  return known;
+  return { known, folders: syncFolders(found, known) };
 }
 
-/** Every folder that holds real mail: top-level folders and their children, recursively. */
-export async function listSyncFolders(call: GraphCall, known: KnownFolders): Promise<SyncFolder[]> {
+/**
+ * The folders that hold real mail: not a skipped one nor anything under it (a child of Deleted
+ * Items was listed before its parent was known to be the bin). Sent Items and its subfolders are
+ * the user's own mail.
+ */
+function syncFolders(found: (GraphFolder & { parent: string | null })[], known: KnownFolders): SyncFolder[] {
   const skipped = new Set(SKIPPED_FOLDERS.map((name) => known[name]).filter(Boolean));
   const labels = new Map(Object.entries(known).map(([name, id]) => [id, name]));
-  const found: SyncFolder[] = [];
-  const visit = async (path: string, sentParent: boolean) => {
-    for (const folder of await listAll(call, path)) {
-      if (skipped.has(folder.id)) continue;
-      const sent = sentParent || folder.id === known.sentitems;
-      found.push({
-        id: folder.id,
-        label: labels.get(folder.id) ?? 'folder',
-        sent,
-        total: folder.totalItemCount ?? 0,
-      });
-      if ((folder.childFolderCount ?? 0) > 0) {
-        await visit(`/me/mailFolders/${encodeURIComponent(folder.id)}/childFolders`, sent);
-      }
-    }
+  const parents = new Map(found.map((f) => [f.id, f.parent]));
+  const lineage = (id: string): string[] => {
+    const line: string[] = [];
+    for (let at: string | null | undefined = id; at && !line.includes(at); at = parents.get(at))
+      line.push(at);
+    return line;
   };
-  await visit('/me/mailFolders', false);
-  return found;
+  return found
+    .filter((folder) => !lineage(folder.id).some((id) => skipped.has(id)))
+    .map((folder) => ({
+      id: folder.id,
+      label: labels.get(folder.id) ?? 'folder',
+      sent: lineage(folder.id).includes(known.sentitems ?? ''),
+      total: folder.totalItemCount ?? 0,
+    }));
 }
 
-async function listAll(call: GraphCall, path: string): Promise<GraphFolder[]> {
-  const folders: GraphFolder[] = [];
-  let next: string | undefined = `${path}?$top=100&$select=${FOLDER_SELECT}`;
-  while (next) {
-    const url: string = next;
-    const page: GraphPage<GraphFolder> = await call('mailFolders.list', (client) => client.api(url));
-    folders.push(...(page.value ?? []));
-    next = page['@odata.nextLink'];
-  }
-  return folders;
+/**
+ * One $batch for the round; an item that failed (throttled, a 5xx) is asked again on its own,
+ * through the call's retries. A well-known folder the mailbox lacks (no Conversation History on a
+ * consumer account) or a folder deleted since it was listed answers null: nothing to read.
+ */
+async function askAll(call: GraphCall, asks: Ask[]): Promise<(BatchAnswer | null)[]> {
+  const requests = asks.map((ask, index) => ({
+    id: String(index),
+    method: 'GET',
+    url: ask.kind === 'known' ? `/me/mailFolders/${ask.name}?$select=id` : ask.url,
+  }));
+  const answer = await call<{ responses?: BatchAnswer[] }>(
+    asks.some((a) => a.kind === 'list') ? 'mailFolders.list (batch)' : 'mailFolders.get (batch)',
+    (client) => client.api('/$batch'),
+    { post: { requests }, units: requests.length },
+  );
+  const byId = new Map((answer.responses ?? []).map((r) => [r.id, r]));
+  return Promise.all(
+    requests.map(async (request, index): Promise<BatchAnswer | null> => {
+      const response = byId.get(request.id);
+      if (response?.status === 200) return response;
+      if (response?.status === 404) return null;
+      const what = asks[index]?.kind === 'known' ? 'mailFolders.get' : 'mailFolders.list';
+      const body = await call<BatchAnswer['body']>(what, (client) => client.api(request.url)).catch(
+        (error: unknown) => {
+          if (error instanceof ProviderError && error.code === 'NOT_FOUND') return null;
+          throw error;
+        },
+      );
+      return body ? { id: request.id, status: 200, body } : null;
+    }),
+  );
+}
+
+function listingUrl(path: string): string {
+  return `${path}?$top=100&$select=${FOLDER_SELECT}`;
+}
+
+/** A nextLink as a batch item's url: relative to the version root. */
+function relativeUrl(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname.replace(/^\/v1\.0/, '')}${url.search}`;
 }

@@ -15,7 +15,7 @@ import type {
 } from '../types.ts';
 import { DeltaPump, type FolderCursor, type FolderPage } from './delta-pump.ts';
 import { createGraphCall, type GraphCall } from './graph-call.ts';
-import { type KnownFolders, listSyncFolders, lookUpKnownFolders } from './outlook-folders.ts';
+import { discoverFolders } from './outlook-folders.ts';
 import { type GraphMessage, HEADERS_FIELD, MESSAGE_SELECT, toMessageMeta } from './to-message-meta.ts';
 
 /** Graph's four concurrent requests per mailbox: four folders' delta chains at once. */
@@ -89,8 +89,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
     },
 
     async beginBackfill(since) {
-      const known = await lookUpKnownFolders(call);
-      const listed = await listSyncFolders(call, known);
+      const { known, folders: listed } = await discoverFolders(call);
       // An empty folder costs no request now; a later sync starts it once it holds mail.
       // Biggest first: each folder's pages can only be read one after the other, so the longest
       // chain must start at once for the backfill to take no longer than it.
@@ -266,8 +265,7 @@ function applyPages(state: DeltaState, pages: FolderPage<MessageMeta>[]) {
  * delta (from the backfill's start); deleted ones are dropped; known ones keep their place.
  */
 async function refreshFolders(call: GraphCall, cursor: DeltaState): Promise<DeltaState> {
-  const known: KnownFolders = cursor.known.sentitems ? cursor.known : await lookUpKnownFolders(call);
-  const listed = await listSyncFolders(call, known);
+  const { known, folders: listed } = await discoverFolders(call, cursor.known);
   const current = new Map(cursor.folders.map((f) => [f.id, f]));
   const folders: FolderCursor[] = [];
   for (const folder of listed) {
