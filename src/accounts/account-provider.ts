@@ -27,12 +27,11 @@ export function providerForAccount(
     },
   );
   // One budget per mailbox, in Redis: every worker process spends from the same bucket.
-  return definition.create(
-    tokens,
-    account.scopes,
-    { redis: ctx.redis(), key: `${ctx.config.QUEUE_PREFIX}:quota:${account.id}` },
-    providerRequestRecorder(ctx.redis(), ctx.config.QUEUE_PREFIX, account.provider, ctx.log),
-  );
+  return definition.create(tokens, account.scopes, {
+    budget: { redis: ctx.redis(), key: `${ctx.config.QUEUE_PREFIX}:quota:${account.id}` },
+    onRequest: providerRequestRecorder(ctx.redis(), ctx.config.QUEUE_PREFIX, account.provider, ctx.log),
+    readAhead: { store: ctx.readAhead, key: account.id },
+  });
 }
 
 /** Whether any of the user's working mailboxes holds a message with this Message-ID. */

@@ -4,6 +4,7 @@ import { createQueues, type Queues } from '../queues/queues.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createPrisma, type PrismaClient } from './prisma.ts';
+import { ReadAhead } from './read-ahead.ts';
 import { createRedis } from './redis.ts';
 import { createTokenCipher, type TokenCipher } from './token-cipher.ts';
 
@@ -14,6 +15,8 @@ export interface AppContext {
   readonly prisma: PrismaClient;
   readonly cipher: TokenCipher;
   readonly clock: Clock;
+  /** Backfill requests one chunk job leaves in flight for the next one in this process. */
+  readonly readAhead: ReadAhead;
   /** Redis and the queues connect on first use: many CLI commands need neither. */
   redis(): Redis;
   queues(): Queues;
@@ -31,6 +34,7 @@ export function createContext(config: Config, options: { clock?: Clock; log?: Lo
     prisma,
     cipher: createTokenCipher([config.TOUCHBASE_SECRET]),
     clock: options.clock ?? systemClock,
+    readAhead: new ReadAhead(),
     redis() {
       redis ??= createRedis(config.REDIS_URL);
       return redis;

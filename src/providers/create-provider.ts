@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { AppError } from '../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../lib/metrics.ts';
 import { createQuotaGovernor } from '../lib/quota-governor.ts';
+import type { ReadAhead } from '../lib/read-ahead.ts';
 import type { OAuthSettings } from '../oauth/oauth-client.ts';
 import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
@@ -15,18 +16,19 @@ import type { MailProvider, ProviderName } from './types.ts';
 
 export interface ProviderDefinition {
   oauth: OAuthSettings;
-  /**
-   * `scopes`: what the account granted (a headers-only grant reads no bodies). `budget`: where the
-   * mailbox's quota is kept in Redis, shared by every worker process.
-   */
-  create(
-    tokens: AccessTokenSource,
-    scopes: readonly string[],
-    budget?: { redis: Redis; key: string },
-    onRequest?: ProviderRequestRecorder,
-  ): MailProvider;
+  /** `scopes`: what the account granted (a headers-only grant reads no bodies). */
+  create(tokens: AccessTokenSource, scopes: readonly string[], wiring?: ProviderWiring): MailProvider;
   /** Whether a grant lets touchbase read the text of a reply to its digest. */
   readsBodies(scopes: readonly string[]): boolean;
+}
+
+/** What a provider for one account shares with the rest of the process. */
+export interface ProviderWiring {
+  /** Where the mailbox's quota is kept in Redis, shared by every worker process. */
+  budget?: { redis: Redis; key: string };
+  onRequest?: ProviderRequestRecorder;
+  /** The process's requests handed from one backfill chunk to the next; `key` names the account. */
+  readAhead?: { store: ReadAhead; key: string };
 }
 
 /** The only `switch (provider)` in touchbase: everything else goes through MailProvider. */
@@ -38,7 +40,7 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
       return {
         oauth,
         readsBodies: canReadBodies,
-        create: (tokens, scopes, budget, onRequest) => {
+        create: (tokens, scopes, { budget, onRequest } = {}) => {
           const quota = gmailQuota(config.GMAIL_QUOTA_REGIME, config.GMAIL_QUOTA_UNITS_PER_MINUTE);
           return createGmailProvider({
             apiUrl: config.GMAIL_API_URL,
@@ -66,12 +68,13 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
       return {
         oauth,
         readsBodies: outlookReadsBodies,
-        create: (tokens, scopes, budget, onRequest) =>
+        create: (tokens, scopes, { budget, onRequest, readAhead } = {}) =>
           createOutlookProvider({
             graphUrl: config.GRAPH_API_URL,
             tokens,
             basicOnly: !outlookReadsBodies(scopes),
             onRequest,
+            readAhead,
             ...(budget ? outlookBudget(budget.redis, budget.key) : {}),
           }),
       };

@@ -3,6 +3,7 @@ import type { ConcurrencyLease } from '../../lib/concurrency-lease.ts';
 import { ProviderError } from '../../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
 import type { QuotaGovernor } from '../../lib/quota-governor.ts';
+import type { ReadAhead } from '../../lib/read-ahead.ts';
 import type { AccessTokenSource } from '../../oauth/token-manager.ts';
 import type {
   AccountProfile,
@@ -51,6 +52,8 @@ export interface OutlookProviderOptions {
   basicOnly?: boolean;
   onThrottled?: () => void;
   onRequest?: ProviderRequestRecorder | undefined;
+  /** Where a backfill chunk leaves its slowest folder's next page in flight for the next chunk. */
+  readAhead?: { store: ReadAhead; key: string } | undefined;
 }
 
 /**
@@ -73,12 +76,34 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
   let justBackfilled: string | null = null;
   const select = (basicOnly ? MESSAGE_SELECT : [...MESSAGE_SELECT, HEADERS_FIELD]).join(',');
 
-  const pumpFor = (state: DeltaState, work: FolderCursor[]) =>
+  const fetchPage = (state: DeltaState, folder: FolderCursor, link: string | null) =>
+    fetchFolderPage(call, folder, link, { since: state.since, select });
+  const parkedKey = (state: DeltaState, folder: FolderCursor, key: string) =>
+    ['outlook', key, state.since, folder.id, folder.link ?? ''].join(' ');
+  const pumpFor = (state: DeltaState, work: FolderCursor[], handedOver = false) =>
     new DeltaPump<MessageMeta>(
-      (folder, link) => fetchFolderPage(call, folder, link, { since: state.since, select }),
+      (folder, link) => {
+        const readAhead = handedOver ? options.readAhead : undefined;
+        const parked = readAhead?.store.take(parkedKey(state, { ...folder, link }, readAhead.key));
+        if (!parked) return fetchPage(state, folder, link);
+        // The page the last chunk asked for (its own failure is not ours: ask again).
+        return (parked as Promise<FolderPage<MessageMeta>>).catch(() => fetchPage(state, folder, link));
+      },
       work,
       OUTLOOK_CONCURRENCY,
     );
+  /**
+   * A chunk ends: its longest chain of pages (the biggest folder still being read, first in the
+   * state's order) asks for its next page now rather than when the next chunk starts, so the
+   * chunk boundary costs that chain no round trip. The next chunk, run by this process, takes
+   * the answer; one run elsewhere asks again (one request spent).
+   */
+  const parkNext = (state: DeltaState) => {
+    const readAhead = options.readAhead;
+    const folder = state.folders.find(isUnread);
+    if (!readAhead || !folder) return;
+    readAhead.store.park(parkedKey(state, folder, readAhead.key), fetchPage(state, folder, folder.link));
+  };
 
   return {
     name: 'outlook',
@@ -109,7 +134,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
       if (backfill?.state !== raw) {
         backfill = null;
         const work = state.folders.filter(isUnread);
-        backfill = { pump: pumpFor(state, work), state: raw };
+        backfill = { pump: pumpFor(state, work, true), state: raw };
       }
       // The chunk's last page takes everything read ahead: nothing fetched is fetched again.
       const pages = options.last ? await backfill.pump.drain() : await backfill.pump.take(PAGES_PER_BATCH);
@@ -117,6 +142,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
       const done = !next.state.folders.some(isUnread);
       const nextState: BackfillState = { ...next.state };
       backfill = done || options.last ? null : { pump: backfill.pump, state: nextState };
+      if (options.last && !done) parkNext(next.state);
       if (!done) return { messages: next.messages, listed: next.state.listed, state: nextState, done };
       const cursor: SyncCursor = { ...next.state, listed: 0 };
       justBackfilled = signature(next.state);
