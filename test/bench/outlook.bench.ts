@@ -31,7 +31,7 @@ const REHOMED: Record<string, string> = {
 
 /**
  * `npm run bench -- outlook [--messages 100000] [--latency 400] [--jitter 100] [--heap-mb 256]
- *   [--url postgresql://...]`
+ *   [--only fetch|sync] [--url postgresql://...]`
  *
  * A fresh database, a fake Graph serving a generated mailbox of --messages over 8 folders (inbox
  * and two subfolders, Sent Items, Archive, three user folders) with --latency ms (+ 0..jitter) per
@@ -65,6 +65,8 @@ export async function runOutlookBench(argv: string[]): Promise<void> {
       // As in the Gmail bench: V8 grows its heap lazily up to a limit sized from the machine's
       // memory, so without a cap the RSS measures the collector's patience. 0 = no cap.
       'heap-mb': { type: 'string', default: '256' },
+      // Run one of the two measurements only.
+      only: { type: 'string' },
     },
   });
   if (values['sync-child']) return syncChild(values['sync-child']);
@@ -126,7 +128,8 @@ export async function runOutlookBench(argv: string[]): Promise<void> {
     const meanLatencyMs = latency.fixedMs + latency.jitterMs / 2;
     const floorMs = (floorPages + discovery) * meanLatencyMs;
 
-    for (const mode of ['fetch', 'sync'] as const) {
+    const modes = (['fetch', 'sync'] as const).filter((m) => !values.only || values.only === m);
+    for (const mode of modes) {
       const before = { ...graph.stats, byRoute: { ...graph.stats.byRoute } };
       const heapMb = Number(values['heap-mb']);
       const args = [

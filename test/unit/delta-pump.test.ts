@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DeltaPump, type FolderCursor, type FolderPage } from '../../src/providers/outlook/delta-pump.ts';
+import {
+  DeltaPump,
+  type FolderCursor,
+  type FolderPage,
+  MAX_BUFFERED_PAGES,
+} from '../../src/providers/outlook/delta-pump.ts';
 
 const folder = (id: string): FolderCursor => ({ id, label: id, sent: false, link: null, inRound: false });
 
@@ -79,6 +84,18 @@ describe('DeltaPump', () => {
     expect((error as Error).message).toBe('boom');
     expect(seen).toEqual(['a-0', 'a-1']);
     expect(pump.finished).toBe(false);
+  });
+
+  it('keeps a folder one request ahead while the store falls behind, within a bounded buffer', async () => {
+    const { fetchPage, stats } = fakeDelta({ a: 30 });
+    const pump = new DeltaPump(fetchPage, [folder('a')], 4);
+    // Nobody takes anything for a while: the buffer fills, one more page waits for room, and the
+    // page after it is already asked for (so the chain goes on the moment the store catches up).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stats.calls).toBe(MAX_BUFFERED_PAGES + 2);
+    const seen = await drain(pump);
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => `a-${i}`));
+    expect(stats.calls).toBe(30);
   });
 
   it('with nothing to read, is finished at once', async () => {

@@ -22,8 +22,11 @@ export interface FolderPage<M> {
   gone: boolean;
 }
 
-/** At most this many fetched pages wait for the store: bounded memory, and little lost on a crash. */
-const MAX_BUFFERED_PAGES = 8;
+/**
+ * At most this many fetched pages wait for the store: bounded memory, and little lost on a crash.
+ * Each chain also holds at most one page waiting for room and has one request in flight.
+ */
+export const MAX_BUFFERED_PAGES = 8;
 
 /**
  * Runs the folders' delta rounds ahead of the caller: each folder's pages chained one after the
@@ -39,6 +42,8 @@ export class DeltaPump<M> {
   private wakeConsumer: (() => void) | null = null;
   /** drain() was called: chains end after the request they have in flight. */
   private stopped = false;
+  /** Told, by drain(), of each folder whose round a chain left unfinished, with its last page. */
+  private onStopped: ((folder: FolderCursor, last: FolderPage<M>) => void) | undefined;
   private readonly wakeProducers: (() => void)[] = [];
 
   constructor(
@@ -61,10 +66,13 @@ export class DeltaPump<M> {
 
   /**
    * Stops reading ahead: no new request starts; the ones in flight finish. Then every page
-   * fetched so far, in each folder's order (waits for those in flight).
+   * fetched so far, in each folder's order (waits for those in flight). `onStopped` hears of each
+   * folder left mid-round the moment its last request is in, with that page (its link is where
+   * the folder goes on), before the other folders' requests are.
    */
-  async drain(): Promise<FolderPage<M>[]> {
+  async drain(onStopped?: (folder: FolderCursor, last: FolderPage<M>) => void): Promise<FolderPage<M>[]> {
     this.stopped = true;
+    this.onStopped = onStopped;
     for (const wake of this.wakeProducers.splice(0)) wake();
     const pages: FolderPage<M>[] = [];
     for (;;) {
@@ -93,16 +101,27 @@ export class DeltaPump<M> {
         folder && !this.failure;
         folder = this.stopped ? undefined : this.queue.shift()
       ) {
-        let link = folder.link;
+        // The folder's next page is asked for as soon as its link is known, before waiting for
+        // room in the buffer: a store that falls behind for a moment (a recompute, a chunk's end)
+        // does not hold back the chain, which is what sets the backfill's length.
+        let next = this.fetchPage(folder, folder.link);
         for (;;) {
-          const page = await this.fetchPage(folder, link);
+          const page = await next;
+          const more = !page.gone && page.inRound && !this.failure && !this.stopped;
+          if (more) {
+            next = this.fetchPage(folder, page.link);
+            // Awaited on the next turn; a failure meanwhile is not unhandled.
+            next.catch(() => {});
+          }
           while (this.buffer.length >= MAX_BUFFERED_PAGES && !this.failure && !this.stopped) {
             await new Promise<void>((resolve) => this.wakeProducers.push(resolve));
           }
           this.buffer.push(page);
           this.wakeConsumer?.();
-          if (page.gone || !page.inRound || this.failure || this.stopped) break;
-          link = page.link;
+          if (!more) {
+            if (this.stopped && !page.gone && page.inRound && !this.failure) this.onStopped?.(folder, page);
+            break;
+          }
         }
       }
     } catch (error) {

@@ -94,15 +94,19 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
     );
   /**
    * A chunk ends: its longest chain of pages (the biggest folder still being read, first in the
-   * state's order) asks for its next page now rather than when the next chunk starts, so the
-   * chunk boundary costs that chain no round trip. The next chunk, run by this process, takes
-   * the answer; one run elsewhere asks again (one request spent).
+   * state's order) asks for its next page the moment its last page is in, rather than when the
+   * next chunk starts, so the chunk boundary costs that chain no round trip. The next chunk, run
+   * by this process, takes the answer; one run elsewhere asks again (one request spent).
    */
-  const parkNext = (state: DeltaState) => {
+  const parkerFor = (state: DeltaState) => {
     const readAhead = options.readAhead;
-    const folder = state.folders.find(isUnread);
-    if (!readAhead || !folder) return;
-    readAhead.store.park(parkedKey(state, folder, readAhead.key), fetchPage(state, folder, folder.link));
+    const longest = state.folders.find(isUnread);
+    if (!readAhead || !longest) return undefined;
+    return (folder: FolderCursor, last: FolderPage<MessageMeta>) => {
+      if (folder.id !== longest.id) return;
+      const at = { ...folder, link: last.link };
+      readAhead.store.park(parkedKey(state, at, readAhead.key), fetchPage(state, at, last.link));
+    };
   };
 
   return {
@@ -137,12 +141,13 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
         backfill = { pump: pumpFor(state, work, true), state: raw };
       }
       // The chunk's last page takes everything read ahead: nothing fetched is fetched again.
-      const pages = options.last ? await backfill.pump.drain() : await backfill.pump.take(PAGES_PER_BATCH);
+      const pages = options.last
+        ? await backfill.pump.drain(parkerFor(state))
+        : await backfill.pump.take(PAGES_PER_BATCH);
       const next = applyPages(state, pages);
       const done = !next.state.folders.some(isUnread);
       const nextState: BackfillState = { ...next.state };
       backfill = done || options.last ? null : { pump: backfill.pump, state: nextState };
-      if (options.last && !done) parkNext(next.state);
       if (!done) return { messages: next.messages, listed: next.state.listed, state: nextState, done };
       const cursor: SyncCursor = { ...next.state, listed: 0 };
       justBackfilled = signature(next.state);
