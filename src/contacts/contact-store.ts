@@ -131,9 +131,14 @@ export async function forgetOwnAddresses(
  * statistics it picks a sequential scan (0.9 s for a batch on a 100k mailbox, against 0.08 s),
  * and with the statistics a backfill leaves behind (the table grew since the last ANALYZE) it
  * picks the ("userId", …) btree and rechecks `&&` on every row of the mailbox. So sequential
- * scans are off, and the user condition is written so that no btree can serve it
- * (IS NOT DISTINCT FROM is never an index condition): the GIN bitmap is the only path left. JIT
- * is off too: disabled scans carry a huge nominal cost that would otherwise compile the query.
+ * scans and plain index scans are off, and the user condition is written so that no btree can
+ * serve it (IS NOT DISTINCT FROM is never an index condition): bitmap scans are the only path
+ * left. JIT is off too: disabled scans carry a huge nominal cost that would otherwise compile
+ * the query.
+ *
+ * The GIN index is asked one key at a time: one `&&` scan with 500 keys checks every matching
+ * row against all 500 (80 ms for a batch of 20,000 rows), 500 one-key scans take 30 ms. The ids
+ * are made distinct (a row naming two of the keys), then the rows read by their primary key.
  */
 async function readInteractions(
   prisma: PrismaClient,
@@ -142,7 +147,9 @@ async function readInteractions(
 ): Promise<StoredInteraction[]> {
   const doc = await withConnection(prisma, async (connection) => {
     // One round trip for the three (no parameters: the simple protocol takes several statements).
-    await connection.query('BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL jit = off');
+    await connection.query(
+      'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
+    );
     const { rows } = await connection.query<{ doc: string }>(READ_HISTORY, [userId, keys]);
     await connection.query('COMMIT');
     return rows[0]?.doc ?? '[]';
@@ -156,7 +163,10 @@ const READ_HISTORY = `
     "automatedReason", subject, "threadId", "internetMessageId", counterparties,
     "counterpartyNames", "counterpartyKeys")), '[]')::text AS doc
   FROM interactions
-  WHERE "userId" IS NOT DISTINCT FROM $1::uuid AND "counterpartyKeys" && $2::text[]`;
+  WHERE id = ANY (ARRAY(
+    SELECT DISTINCT i.id FROM unnest($2::text[]) AS k(key)
+    JOIN interactions i ON i."counterpartyKeys" && ARRAY[k.key]
+    WHERE i."userId" IS NOT DISTINCT FROM $1::uuid))`;
 
 type StoredRowTuple = [
   id: string,
