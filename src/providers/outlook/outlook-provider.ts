@@ -52,7 +52,7 @@ export interface OutlookProviderOptions {
   basicOnly?: boolean;
   onThrottled?: () => void;
   onRequest?: ProviderRequestRecorder | undefined;
-  /** Where a backfill chunk leaves its slowest folder's next page in flight for the next chunk. */
+  /** Where a backfill chunk leaves its longest chain's next page in flight for the next chunk. */
   readAhead?: { store: ReadAhead; key: string } | undefined;
 }
 
