@@ -107,7 +107,8 @@ export class DeltaPump<M> {
         let next = this.fetchPage(folder, folder.link);
         for (;;) {
           const page = await next;
-          const more = !page.gone && page.inRound && !this.failure && !this.stopped;
+          const unfinished = !page.gone && page.inRound && !this.failure;
+          const more = unfinished && !this.stopped;
           if (more) {
             next = this.fetchPage(folder, page.link);
             // Awaited on the next turn; a failure meanwhile is not unhandled.
@@ -119,7 +120,8 @@ export class DeltaPump<M> {
           this.buffer.push(page);
           this.wakeConsumer?.();
           if (!more) {
-            if (this.stopped && !page.gone && page.inRound && !this.failure) this.onStopped?.(folder, page);
+            // Only drain() leaves a round unfinished.
+            if (unfinished && !this.failure) this.onStopped?.(folder, page);
             break;
           }
         }

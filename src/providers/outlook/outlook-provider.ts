@@ -78,13 +78,14 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
 
   const fetchPage = (state: DeltaState, folder: FolderCursor, link: string | null) =>
     fetchFolderPage(call, folder, link, { since: state.since, select });
-  const parkedKey = (state: DeltaState, folder: FolderCursor, key: string) =>
-    ['outlook', key, state.since, folder.id, folder.link ?? ''].join(' ');
+  const readAhead = options.readAhead;
+  /** The exact request a parked answer is for: this account, this round, this folder and link. */
+  const parkedKey = (state: DeltaState, folderId: string, link: string | null) =>
+    ['outlook', readAhead?.key, state.since, folderId, link ?? ''].join(' ');
   const pumpFor = (state: DeltaState, work: FolderCursor[], handedOver = false) =>
     new DeltaPump<MessageMeta>(
       (folder, link) => {
-        const readAhead = handedOver ? options.readAhead : undefined;
-        const parked = readAhead?.store.take(parkedKey(state, { ...folder, link }, readAhead.key));
+        const parked = handedOver ? readAhead?.store.take(parkedKey(state, folder.id, link)) : undefined;
         if (!parked) return fetchPage(state, folder, link);
         // The page the last chunk asked for (its own failure is not ours: ask again).
         return (parked as Promise<FolderPage<MessageMeta>>).catch(() => fetchPage(state, folder, link));
@@ -99,13 +100,11 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
    * by this process, takes the answer; one run elsewhere asks again (one request spent).
    */
   const parkerFor = (state: DeltaState) => {
-    const readAhead = options.readAhead;
     const longest = state.folders.find(isUnread);
     if (!readAhead || !longest) return undefined;
     return (folder: FolderCursor, last: FolderPage<MessageMeta>) => {
       if (folder.id !== longest.id) return;
-      const at = { ...folder, link: last.link };
-      readAhead.store.park(parkedKey(state, at, readAhead.key), fetchPage(state, at, last.link));
+      readAhead.store.park(parkedKey(state, folder.id, last.link), fetchPage(state, folder, last.link));
     };
   };
 
