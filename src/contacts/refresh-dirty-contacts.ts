@@ -55,10 +55,19 @@ export async function refreshDirtyContacts(
         batch.map((row) => row.address),
         options,
       );
+      // The marks are locked in address order, as storeInteractions locks them, so a page
+      // marking some of them at the same time waits or is waited for, never deadlocks. A mark a
+      // page made again meanwhile (a newer seq) is not deleted.
       await prisma.$executeRaw`
-        DELETE FROM dirty_addresses d
-        USING unnest(${batch.map((row) => row.address)}::text[], ${batch.map((row) => row.seq)}::text[]) AS v(a, s)
-        WHERE d."userId" = ${userId}::uuid AND d.address = v.a AND d.seq = v.s::bigint`;
+        WITH covered AS (
+          SELECT d.address FROM dirty_addresses d
+          JOIN unnest(${batch.map((row) => row.address)}::text[], ${batch.map((row) => row.seq)}::text[]) AS v(a, s)
+            ON d.address = v.a AND d.seq = v.s::bigint
+          WHERE d."userId" = ${userId}::uuid
+          ORDER BY d.address
+          FOR UPDATE OF d)
+        DELETE FROM dirty_addresses d USING covered
+        WHERE d."userId" = ${userId}::uuid AND d.address = covered.address`;
       return count;
     });
     for (const count of counts) written += count;

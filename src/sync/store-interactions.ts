@@ -4,7 +4,7 @@ import { toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
 
 /**
- * Stores one page of messages as interactions in one statement. A message already stored (same
+ * Stores one page of messages as interactions (one statement, or two for a big page). A message already stored (same
  * account and provider id) is skipped, so storing a page twice changes nothing. Returns the
  * counterparties of the new person-to-person rows (and of bounces): the contacts to recompute.
  * The same statement marks them dirty (dirty_addresses), so a worker killed before the recompute
@@ -17,6 +17,35 @@ export async function storeInteractions(
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touchedAddresses: string[] }> {
   if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
+  // A big page goes as two statements at once, on two connections: Postgres spends a core on
+  // each, and the second half's rows are built while the first half is stored. Each statement
+  // takes its row locks in key order (STORE_PAGE), so the halves, other pages stored at the same
+  // time and the recompute's clearing of dirty marks can wait on each other but never deadlock.
+  // A half that fails leaves the other stored: the page is stored again, and storing is
+  // idempotent.
+  const parts =
+    messages.length >= 2 * MIN_PART
+      ? [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)]
+      : [messages];
+  const results = await Promise.all(parts.map((part) => storePart(prisma, owner, part, own)));
+  const touched = new Set<string>();
+  let inserted = 0;
+  for (const result of results) {
+    inserted += result?.inserted ?? 0;
+    for (const address of result?.touched ?? []) touched.add(address);
+  }
+  return { inserted, touchedAddresses: [...touched] };
+}
+
+/** Below this many messages a page is one statement: a second costs more than it saves. */
+const MIN_PART = 100;
+
+async function storePart(
+  prisma: PrismaClient,
+  owner: { userId: string; accountId: string },
+  messages: readonly MessageMeta[],
+  own: ReadonlySet<string>,
+): Promise<{ inserted: number; touched: string[] } | undefined> {
   const records = messages.map((meta) => {
     const facts = toInteractionFacts(meta, own);
     return {
@@ -37,29 +66,25 @@ export async function storeInteractions(
       ar: facts.automatedReason,
     };
   });
-  // One statement and one round trip for the page: the rows travel as one JSON document, which
+  // One statement and one round trip for the part: the rows travel as one JSON document, which
   // Postgres unpacks itself (text[] columns included). This replaced createManyAndReturn, whose
   // per-row parameters made a 500-message page cost ~20x more.
   // jsonb refuses a lone UTF-16 surrogate (a header cut mid-character), which JSON.stringify
   // writes as a \udXXX escape and never otherwise: the replacer (a call per value, a tenth of the
-  // store's CPU) runs only for a page that has one.
+  // store's CPU) runs only for a part that has one.
   let payload = JSON.stringify(records);
   if (SURROGATE_ESCAPE.test(payload)) payload = JSON.stringify(records, wellFormed);
-  // The answer is one row (a count and the touched addresses), and the
-  // statement goes straight to the connection (withConnection): the client's handling of a 200 kB
-  // parameter and of a RETURNING list cost more than the insert itself.
+  // The answer is one row (a count and the touched addresses), and the statement goes straight
+  // to the connection (withConnection): the client's handling of a 200 kB parameter and of a
+  // RETURNING list cost more than the insert itself. Named, so each connection plans it once.
   const { rows } = await withConnection(prisma, (connection) =>
-    connection.query<{ inserted: number; touched: string[] }>(STORE_PAGE, [
-      owner.userId,
-      owner.accountId,
-      payload,
-    ]),
+    connection.query<{ inserted: number; touched: string[] }>({
+      name: 'store-interactions',
+      text: STORE_PAGE,
+      values: [owner.userId, owner.accountId, payload],
+    }),
   );
-  const result = rows[0];
-  return {
-    inserted: result?.inserted ?? 0,
-    touchedAddresses: result?.touched ?? [],
-  };
+  return rows[0];
 }
 
 const STORE_PAGE = `
@@ -73,6 +98,8 @@ const STORE_PAGE = `
     FROM jsonb_to_recordset($3::jsonb) AS v(
       p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
       cn text[], ck text[], rc int, au boolean, s text, ar text)
+    -- Locks in key order: the unique index's entries, then the dirty marks (below).
+    ORDER BY v.p
     ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
     RETURNING counterparties, "automatedReason"),
   touched AS (
@@ -81,7 +108,7 @@ const STORE_PAGE = `
     WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce'),
   marked AS (
     INSERT INTO dirty_addresses ("userId", address)
-    SELECT $1::uuid, address FROM touched
+    SELECT $1::uuid, address FROM touched ORDER BY address
     ON CONFLICT ("userId", address) DO UPDATE SET seq = nextval('dirty_addresses_seq_seq'))
   SELECT (SELECT count(*) FROM ins)::int AS inserted,
     ARRAY(SELECT address FROM touched) AS touched`;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshDirtyContacts } from '../../src/contacts/refresh-dirty-contacts.ts';
 import type { PrismaClient } from '../../src/lib/prisma.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
 import { createTestDatabase } from '../support/test-database.ts';
 import { makeMeta } from '../unit/message-meta.ts';
@@ -44,3 +46,103 @@ describe('storeInteractions and broken characters', () => {
     ]);
   });
 });
+
+/**
+ * Pages stored at the same time (two workers, or the two halves of a big page) while the dirty
+ * marks are being cleared: every statement takes its locks in key order, so none deadlocks, and
+ * the contacts come out as a one-page-at-a-time store makes them.
+ */
+describe('storeInteractions at the same time as other pages and the recompute', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = db.prisma;
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('never deadlocks and stores each message once', async () => {
+    const pages = overlappingPages();
+    const concurrent = await newOwner(prisma, 'one@example.org');
+    let storing = true;
+    const clearing = async () => {
+      while (storing) await refreshDirtyContacts(prisma, concurrent.userId, { groupSizeLimit: 10, own: OWN });
+    };
+    const clearers = [clearing(), clearing()];
+    try {
+      await Promise.all(pages.map((page) => storeInteractions(prisma, concurrent, page, OWN)));
+    } finally {
+      storing = false;
+      await Promise.all(clearers);
+    }
+    await refreshDirtyContacts(prisma, concurrent.userId, { groupSizeLimit: 10, own: OWN });
+
+    const sequential = await newOwner(prisma, 'two@example.org');
+    for (const page of pages) await storeInteractions(prisma, sequential, page, OWN);
+    await refreshDirtyContacts(prisma, sequential.userId, { groupSizeLimit: 10, own: OWN });
+
+    const distinct = new Set(pages.flat().map((m) => m.providerId)).size;
+    expect(await prisma.interaction.count({ where: { accountId: concurrent.accountId } })).toBe(distinct);
+    expect(await prisma.dirtyAddress.count()).toBe(0);
+    const contacts = await contactsOf(prisma, concurrent.userId);
+    expect(contacts.length).toBeGreaterThan(20);
+    expect(contacts).toEqual(await contactsOf(prisma, sequential.userId));
+  });
+});
+
+/**
+ * Eight pages of 240 messages (each stored as two halves) with 60 people between them, every page
+ * in its own order, each repeating 40 messages of the page before.
+ */
+function overlappingPages(): MessageMeta[][] {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const person = () => `person${random(60)}@example.com`;
+  const pages: MessageMeta[][] = [];
+  for (let p = 0; p < 8; p++) {
+    const page = (pages[p - 1] ?? []).slice(0, 40);
+    for (let i = page.length; i < 240; i++) {
+      const id = `p${p}-m${i}`;
+      const at = new Date(Date.UTC(2026, 0, 1) + (p * 240 + i) * 3_600_000);
+      const sent = random(2) === 0;
+      page.push(
+        makeMeta({
+          providerId: id,
+          threadId: `t${random(300)}`,
+          internetMessageId: `<${id}@example.com>`,
+          at,
+          direction: sent ? 'sent' : 'received',
+          from: sent ? 'me@example.org' : person(),
+          to: sent ? [person(), person(), person()].join(', ') : 'me@example.org',
+        }),
+      );
+    }
+    pages.push(p % 2 === 0 ? page : page.reverse());
+  }
+  return pages;
+}
+
+async function newOwner(prisma: PrismaClient, email: string) {
+  const user = await prisma.user.create({ data: { email } });
+  const account = await prisma.mailAccount.create({ data: { userId: user.id, provider: 'gmail', email } });
+  return { userId: user.id, accountId: account.id };
+}
+
+async function contactsOf(prisma: PrismaClient, userId: string) {
+  const rows = await prisma.contact.findMany({ where: { userId }, include: { addresses: true } });
+  return rows
+    .map((c) => ({
+      addresses: c.addresses.map((a) => a.address).sort(),
+      sent: c.sentCount,
+      received: c.receivedCount,
+      last: c.lastContactAt?.toISOString(),
+      cadence: c.inferredCadenceDays,
+    }))
+    .sort((a, b) => (a.addresses[0] ?? '').localeCompare(b.addresses[0] ?? ''));
+}
