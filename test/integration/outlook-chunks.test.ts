@@ -81,8 +81,11 @@ describe('an Outlook backfill in chunks reads every delta page once', () => {
 
   it('asks at most one page again per chunk when each chunk runs in another process', async () => {
     const whole = await backfill(null);
-    const apart = await backfill(3, 'each');
-    expect(apart.runs).toBeGreaterThan(3);
+    // How many delta pages one backfill page holds depends on how fast the store keeps up (the
+    // pump hands over all it has read), so the number of chunks varies from run to run: the
+    // bound below is per chunk.
+    const apart = await backfill(1, 'each');
+    expect(apart.runs).toBeGreaterThan(1);
     expect(apart.stored).toEqual(whole.stored);
     // Each process's parked page is never taken (the next chunk runs elsewhere) and is asked again.
     expect(apart.deltaPages).toBeGreaterThan(whole.deltaPages);
