@@ -68,9 +68,12 @@ describe('an Outlook backfill in chunks reads every delta page once', () => {
     expect(whole.deltaPages).toBeGreaterThan(20);
     expect(whole.stored.length).toBeGreaterThan(1_500);
 
+    // How many delta pages one backfill page holds depends on how fast the store keeps up (the
+    // pump hands over all it has read), so the number of chunks varies from run to run: the
+    // backfill is cut at least once, and every bound below is per chunk.
     for (const maxPages of [1, 3]) {
       const chunked = await backfill(maxPages);
-      expect(chunked.runs, `chunks of ${maxPages}`).toBeGreaterThan(3);
+      expect(chunked.runs, `chunks of ${maxPages}`).toBeGreaterThan(1);
       // The incremental catch-up at the end asks each folder's deltaLink once, in both.
       expect(chunked.deltaPages, `chunks of ${maxPages}`).toBe(whole.deltaPages);
       expect(chunked.stored).toEqual(whole.stored);
@@ -81,9 +84,6 @@ describe('an Outlook backfill in chunks reads every delta page once', () => {
 
   it('asks at most one page again per chunk when each chunk runs in another process', async () => {
     const whole = await backfill(null);
-    // How many delta pages one backfill page holds depends on how fast the store keeps up (the
-    // pump hands over all it has read), so the number of chunks varies from run to run: the
-    // bound below is per chunk.
     const apart = await backfill(1, 'each');
     expect(apart.runs).toBeGreaterThan(1);
     expect(apart.stored).toEqual(whole.stored);
