@@ -16,6 +16,7 @@ import {
   syncJobSchema,
   unscheduleAccountSync,
 } from '../src/queues/queues.ts';
+import { backfillChunk } from '../src/sync/backfill-chunk.ts';
 import {
   emptySyncResult,
   type SyncProgress,
@@ -115,10 +116,7 @@ export function createSyncWorker(
           clock: ctx.clock,
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
-          chunk: {
-            maxPages: ctx.config.BACKFILL_CHUNK_PAGES,
-            maxMs: ctx.config.BACKFILL_CHUNK_SECONDS * 1000,
-          },
+          chunk: backfillChunk(ctx.config, provider),
           onProgress,
           onMessages: async (messages) => {
             const owner = { userId: account.userId, accountId };

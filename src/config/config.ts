@@ -66,7 +66,8 @@ export const configSchema = z.object({
   DIGEST_FROM: z.string().min(3).default('touchbase <touchbase@localhost>'),
   SYNC_INTERVAL_MINUTES: positiveInt(15),
   BACKFILL_DAYS: positiveInt(730),
-  // A backfill runs as a chain of jobs, each this many list pages (500 messages) or seconds at most.
+  // A backfill runs as a chain of jobs, each this many seconds at most; a Gmail job also reads at
+  // most this many list pages (500 messages), an Outlook one is bounded by time alone.
   BACKFILL_CHUNK_PAGES: positiveInt(10),
   BACKFILL_CHUNK_SECONDS: positiveInt(60),
   // How long a sync job of a killed worker stays claimed before another worker takes it over.

@@ -79,6 +79,12 @@ export interface MailProvider {
   readonly name: ProviderName;
   /** False under a headers-only grant: replies are then read from their Subject alone. */
   readonly canReadBodies: boolean;
+  /**
+   * How a backfill chunk is bounded (backfillChunk): by BACKFILL_CHUNK_PAGES pages as well as by
+   * time where the quota paces the pages (Gmail: each list page commits the quota its fetches
+   * spend), by time alone where only the network does (Graph).
+   */
+  readonly chunkedBy: 'pages-and-time' | 'time';
   getProfile(): Promise<AccountProfile>;
   /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
   beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor; total: number | null }>;

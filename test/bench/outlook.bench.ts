@@ -9,6 +9,7 @@ import { applyMigrations } from '../../src/lib/migrations.ts';
 import { runAdminStatement, withDatabase } from '../../src/lib/pg-migration-adapter.ts';
 import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
+import { backfillChunk } from '../../src/sync/backfill-chunk.ts';
 import { startFakeGraph } from '../fakes/graph/fake-graph.ts';
 import { generateMailbox } from '../fakes/graph/mailbox-generator.ts';
 import { graphTlsEnv } from '../fakes/graph/tls.ts';
@@ -158,7 +159,7 @@ export async function runOutlookBench(argv: string[]): Promise<void> {
       console.log(
         mode === 'fetch'
           ? "\n== the Graph side alone: the provider's backfill, pages read and dropped (no database) =="
-          : `\n== a whole sync, as the worker runs it: backfill in ${report.chunks} chunk jobs (BACKFILL_CHUNK_PAGES ${report.chunkPages}), interactions and contacts stored ==`,
+          : `\n== a whole sync, as the worker runs it: backfill in ${report.chunks} chunk job(s) of at most ${report.chunkSeconds} s (BACKFILL_CHUNK_SECONDS), interactions and contacts stored ==`,
       );
       if (mode === 'sync') {
         console.log(
@@ -202,9 +203,9 @@ interface ChildReport {
   cpuMs: number;
   maxRssKb: number;
   fetched: number;
-  /** Sync jobs the backfill took (sync mode), and the chunk size in backfill pages. */
+  /** Sync jobs the backfill took (sync mode), and their time limit. */
   chunks: number;
-  chunkPages: number;
+  chunkSeconds: number;
 }
 
 /**
@@ -232,12 +233,12 @@ async function syncChild(arg: string): Promise<void> {
         if (page.done) break;
       }
     } else {
-      // As the worker runs it: chunks of BACKFILL_CHUNK_PAGES / _SECONDS, each with a provider of
-      // its own (a job), one after the other (the hand-over through the queue is not timed).
+      // As the worker runs it: chunks of BACKFILL_CHUNK_SECONDS (backfillChunk), each with a
+      // provider of its own (a job), one after the other (the hand-over through the queue is not
+      // timed).
+      const chunk = backfillChunk(config, provider);
       for (;;) {
-        const result = await syncOnce(ctx, accountId, {
-          chunk: { maxPages: config.BACKFILL_CHUNK_PAGES, maxMs: config.BACKFILL_CHUNK_SECONDS * 1000 },
-        });
+        const result = await syncOnce(ctx, accountId, { chunk });
         fetched += result.fetched;
         chunks++;
         if (!result.continues) break;
@@ -251,7 +252,7 @@ async function syncChild(arg: string): Promise<void> {
       maxRssKb: process.resourceUsage().maxRSS,
       fetched,
       chunks,
-      chunkPages: config.BACKFILL_CHUNK_PAGES,
+      chunkSeconds: config.BACKFILL_CHUNK_SECONDS,
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {

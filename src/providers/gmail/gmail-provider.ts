@@ -155,6 +155,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
   return {
     name: 'gmail',
     canReadBodies: !metadataOnly,
+    chunkedBy: 'pages-and-time',
 
     async getProfile(): Promise<AccountProfile> {
       const profile = await call('getProfile', () => gmail.users.getProfile({ userId: 'me' }));

@@ -111,6 +111,9 @@ export function createOutlookProvider(options: OutlookProviderOptions): MailProv
   return {
     name: 'outlook',
     canReadBodies: !basicOnly,
+    // Each folder's pages are chained, and a chunk's end holds them back: on the benchmark's
+    // mailbox, chunks of 10 pages (3 s each) made the backfill 2 s longer than one chunk.
+    chunkedBy: 'time',
 
     async getProfile(): Promise<AccountProfile> {
       return readProfile(call);
