@@ -11,9 +11,14 @@ import { renderMessage } from '../fakes/gmail/message-resource.ts';
 export interface IngestResult {
   messages: number;
   inserted: number;
-  /** Time inside storeInteractions and refreshDirtyContacts only (page building excluded). */
+  /**
+   * Time the store path held the backfill up: inside storeInteractions, and waiting for
+   * refreshDirtyContacts (page building excluded).
+   */
   storeMs: number;
-  /** The part of storeMs spent recomputing contacts. */
+  /** The part of storeMs spent waiting for a recompute. */
+  refreshWaitMs: number;
+  /** How long the recomputes ran in all, beside the stores or not. */
   refreshMs: number;
   /** How many times the dirty contacts were recomputed (chunk ends the policy chose, and the end). */
   refreshes: number;
@@ -22,8 +27,10 @@ export interface IngestResult {
 
 /**
  * Stores a mailbox page by page exactly as syncAccount's backfill does: storeInteractions per page
- * (which marks the touched addresses dirty), and refreshDirtyContacts at the end of a chunk of
- * `chunkPages` pages when isContactRefreshDue says so, and at the end. Each page is
+ * (which marks the touched addresses dirty), and refreshDirtyContacts as its chunks of
+ * `chunkPages` pages run it: awaited at the first chunk's end and at the end; between, when
+ * isContactRefreshDue says so at a chunk's start, beside that chunk's pages and awaited at its
+ * end. Each page is
  * built from the generator just before it is stored - rendered as Gmail's metadata resource and
  * normalised by the real toMessageMeta - so memory holds one page, whatever the mailbox size.
  */
@@ -39,17 +46,32 @@ export async function ingestMailbox(
     onPage?: (done: number) => void;
   },
 ): Promise<IngestResult> {
-  const result: IngestResult = { messages: 0, inserted: 0, storeMs: 0, refreshMs: 0, refreshes: 0, pages: 0 };
+  const result: IngestResult = {
+    messages: 0,
+    inserted: 0,
+    storeMs: 0,
+    refreshWaitMs: 0,
+    refreshMs: 0,
+    refreshes: 0,
+    pages: 0,
+  };
+  /** Messages stored when the last recompute began (what it covers). */
   let refreshedAt = 0;
+  let beside: Promise<void> | null = null;
   const refresh = async () => {
+    refreshedAt = result.messages;
     const started = performance.now();
     await refreshDirtyContacts(prisma, owner.userId, { groupSizeLimit: options.groupSizeLimit, own });
-    const ms = performance.now() - started;
-    result.refreshMs += ms;
-    result.storeMs += ms;
+    result.refreshMs += performance.now() - started;
     result.refreshes += 1;
-    refreshedAt = result.messages;
     options.onPage?.(result.messages);
+  };
+  const wait = async (recompute: Promise<void>) => {
+    const started = performance.now();
+    await recompute;
+    const ms = performance.now() - started;
+    result.refreshWaitMs += ms;
+    result.storeMs += ms;
   };
   const store = async (page: MessageMeta[]) => {
     const started = performance.now();
@@ -59,8 +81,16 @@ export async function ingestMailbox(
     result.messages += page.length;
     result.pages += 1;
     options.onPage?.(result.messages);
-    if (result.pages % options.chunkPages === 0 && isContactRefreshDue(result.messages, refreshedAt))
-      await refresh();
+    if (result.pages % options.chunkPages !== 0) return;
+    // A chunk ends: its recompute is waited for (the first chunk's runs now), then the next
+    // chunk starts one beside it when the doubling policy says so.
+    if (beside) await wait(beside);
+    beside = null;
+    if (refreshedAt === 0) await wait(refresh());
+    else if (isContactRefreshDue(result.messages, refreshedAt)) {
+      beside = refresh();
+      beside.catch(() => {}); // awaited at the chunk's end
+    }
   };
   let page: MessageMeta[] = [];
   for (const thread of threads) {
@@ -74,7 +104,8 @@ export async function ingestMailbox(
     }
   }
   if (page.length > 0) await store(page);
-  await refresh();
+  if (beside) await wait(beside);
+  await wait(refresh());
   return result;
 }
 

@@ -203,9 +203,10 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
   });
   const storeMs = Number(run.storeMs);
   const refreshMs = Number(run.refreshMs);
+  const refreshWaitMs = Number(run.refreshWaitMs);
   const ceiling = await insertCeiling(url);
   console.log(
-    `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, at the chunk ends sync recomputes at, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshMs / 1000).toFixed(1)} s recomputing; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
+    `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
   console.log(
     `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and foreign key), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
