@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packBatches } from '../../src/contacts/refresh-dirty-contacts.ts';
+import { BATCH_ADDRESSES, BATCH_ROWS, packBatches } from '../../src/contacts/refresh-dirty-contacts.ts';
 import { canonicalAddress } from '../../src/mail/canonical-address.ts';
 
 const rows = (addresses: string[]) => addresses.map((address) => ({ address }));
@@ -25,8 +25,8 @@ describe('packBatches (the recompute batches of a dirty window)', () => {
 
   it('cuts by estimated history rows as well as by addresses', () => {
     const sizes = new Map([
-      ['big@example.com', 15_000],
-      ['bigger@example.com', 15_000],
+      ['big@example.com', 0.75 * BATCH_ROWS],
+      ['bigger@example.com', 0.75 * BATCH_ROWS],
       ['small@example.com', 10],
     ]);
     const batches = packBatches(rows(['big@example.com', 'bigger@example.com', 'small@example.com']), sizes);
@@ -61,8 +61,8 @@ describe('packBatches (the recompute batches of a dirty window)', () => {
           const keys = new Set(batch.map((row) => canonicalAddress(row.address)));
           const estimated = [...keys].reduce((sum, key) => sum + (sizes.get(key) ?? 0), 0);
           if (keys.size > 1) {
-            expect(batch.length).toBeLessThanOrEqual(500);
-            expect(estimated).toBeLessThanOrEqual(20_000);
+            expect(batch.length).toBeLessThanOrEqual(BATCH_ADDRESSES);
+            expect(estimated).toBeLessThanOrEqual(BATCH_ROWS);
           }
         }
       }),
