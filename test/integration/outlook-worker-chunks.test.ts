@@ -1,7 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/lib/context.ts';
 import { createRedis } from '../../src/lib/redis.ts';
 import { createSyncWorker } from '../../workers/sync.worker.ts';
 import { generateMailbox } from '../fakes/graph/mailbox-generator.ts';
@@ -19,7 +18,6 @@ const mailbox = generateMailbox({ owner: OWNER, count: 1_500, seed: 11, spanDays
  */
 describe('the sync worker chunks an Outlook backfill by time', () => {
   let env: OutlookTestEnv | undefined;
-  let ctx: AppContext | undefined;
   let connection: Redis | undefined;
   let worker: Worker | undefined;
   afterEach(async () => {
@@ -34,18 +32,17 @@ describe('the sync worker chunks an Outlook backfill by time', () => {
       graph: { email: OWNER.email, folders: mailbox.folders, messages: mailbox.messages, maxPageSize: 100 },
       settings: { BACKFILL_DAYS: '400', BACKFILL_CHUNK_PAGES: '1', ...settings },
     });
-    ctx = env.context();
+    const ctx = env.context();
     const { account } = await connectOutlook(ctx);
     env.graph.setLatency({ fixedMs: latencyMs });
     const before = env.graph.stats.byRoute['messages.delta'] ?? 0;
     connection = createRedis(env.config.REDIS_URL, { forWorker: true });
     worker = createSyncWorker(ctx, connection);
-    const db = ctx.prisma;
     const done = await waitFor(async () => {
-      const row = await db.mailAccount.findUniqueOrThrow({ where: { id: account.id } });
+      const row = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: account.id } });
       return row.lastSyncedAt ? row : null;
     }, 'the backfill to end');
-    const stored = await db.interaction.findMany({ select: { providerMessageId: true } });
+    const stored = await ctx.prisma.interaction.findMany({ select: { providerMessageId: true } });
     return {
       chunks: done.backfillChunks,
       error: done.lastSyncError,
