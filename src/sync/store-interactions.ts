@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { toInteractionFacts } from '../mail/to-interaction.ts';
@@ -46,6 +47,41 @@ async function storePart(
   messages: readonly MessageMeta[],
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touched: string[] } | undefined> {
+  // Built a slice at a time, each slice its own JSON text, with a turn of the event loop between:
+  // this is the store's synchronous work (~25 µs a message), and a provider reading ahead (each
+  // Outlook folder's next page waits for the answer before it) must not wait behind a whole page
+  // of it.
+  const texts: string[] = [];
+  for (let start = 0; start < messages.length; start += SLICE) {
+    if (start > 0) await setImmediate();
+    texts.push(sliceJson(messages.slice(start, start + SLICE), own));
+  }
+  const payload = `[${texts.join(',')}]`;
+  // The answer is one row (a count and the touched addresses), and the statement goes straight
+  // to the connection (withConnection): the client's handling of a 200 kB parameter and of a
+  // RETURNING list cost more than the insert itself. Named, so each connection plans it once.
+  const { rows } = await withConnection(prisma, (connection) =>
+    connection.query<{ inserted: number; touched: string[] }>({
+      name: 'store-interactions',
+      text: STORE_PAGE,
+      values: [owner.userId, owner.accountId, payload],
+    }),
+  );
+  return rows[0];
+}
+
+/** Messages turned into rows between two turns of the event loop (a few milliseconds of work). */
+const SLICE = 200;
+
+/**
+ * The rows of some messages as a JSON array's items (without its brackets): one JSON document
+ * per page travels as one parameter, which Postgres unpacks itself (text[] columns included).
+ * This replaced createManyAndReturn, whose per-row parameters made a 500-message page cost ~20x
+ * more. jsonb refuses a lone UTF-16 surrogate (a header cut mid-character), which JSON.stringify
+ * writes as a \udXXX escape and never otherwise: the replacer (a call per value, a tenth of the
+ * store's CPU) runs only for a slice that has one.
+ */
+function sliceJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): string {
   const records = messages.map((meta) => {
     const facts = toInteractionFacts(meta, own);
     return {
@@ -66,25 +102,9 @@ async function storePart(
       ar: facts.automatedReason,
     };
   });
-  // One statement and one round trip for the part: the rows travel as one JSON document, which
-  // Postgres unpacks itself (text[] columns included). This replaced createManyAndReturn, whose
-  // per-row parameters made a 500-message page cost ~20x more.
-  // jsonb refuses a lone UTF-16 surrogate (a header cut mid-character), which JSON.stringify
-  // writes as a \udXXX escape and never otherwise: the replacer (a call per value, a tenth of the
-  // store's CPU) runs only for a part that has one.
-  let payload = JSON.stringify(records);
-  if (SURROGATE_ESCAPE.test(payload)) payload = JSON.stringify(records, wellFormed);
-  // The answer is one row (a count and the touched addresses), and the statement goes straight
-  // to the connection (withConnection): the client's handling of a 200 kB parameter and of a
-  // RETURNING list cost more than the insert itself. Named, so each connection plans it once.
-  const { rows } = await withConnection(prisma, (connection) =>
-    connection.query<{ inserted: number; touched: string[] }>({
-      name: 'store-interactions',
-      text: STORE_PAGE,
-      values: [owner.userId, owner.accountId, payload],
-    }),
-  );
-  return rows[0];
+  let json = JSON.stringify(records);
+  if (SURROGATE_ESCAPE.test(json)) json = JSON.stringify(records, wellFormed);
+  return json.slice(1, -1);
 }
 
 const STORE_PAGE = `

@@ -45,6 +45,28 @@ describe('storeInteractions and broken characters', () => {
       ['whole', 'Lunch \uD83D\uDE00 \\ud800 is text', 'Alice Example'],
     ]);
   });
+
+  it('stores a page of several slices whole, mending only the slice with the broken character', async () => {
+    // The page is turned into JSON 200 messages at a time: 450 messages make three slices, the
+    // cut character is in the last one.
+    const page = Array.from({ length: 450 }, (_, i) =>
+      makeMeta({
+        providerId: `big-${String(i).padStart(3, '0')}`,
+        subject: i === 420 ? 'Cut \uDBFF' : `Note ${i}`,
+      }),
+    );
+    const stored = await storeInteractions(prisma, owner, page, OWN);
+    expect(stored.inserted).toBe(450);
+
+    const rows = await prisma.interaction.findMany({
+      where: { providerMessageId: { startsWith: 'big-' } },
+      orderBy: { providerMessageId: 'asc' },
+    });
+    expect(rows.map((r) => r.providerMessageId)).toEqual(page.map((m) => m.providerId));
+    expect(rows[420]?.subject).toBe('Cut \uFFFD');
+    expect(rows[199]?.subject).toBe('Note 199');
+    expect(rows[200]?.subject).toBe('Note 200');
+  });
 });
 
 /**
