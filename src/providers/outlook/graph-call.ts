@@ -68,8 +68,7 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
     for (let limited = 0, failed = 0; ; ) {
-      await options.governor?.take(callOptions.units ?? 1);
-      const release = await options.lease?.acquire();
+      const release = await admit(options, callOptions.units ?? 1);
       let mapped: ProviderError;
       try {
         const request = build(clientFor(token)).middlewareOptions([noRetry]);
@@ -80,7 +79,10 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
         mapped = mapOutlookError(error, what);
         options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
       } finally {
-        await release?.();
+        // Not awaited: the answer goes on at once. The slot's release is sent before this
+        // process's next acquire, and one Redis connection runs commands in order; a release
+        // that fails leaves the slot to expire.
+        release?.().catch(() => {});
       }
       if (mapped.code === 'AUTH_REVOKED' && !refreshed) {
         refreshed = true;
@@ -104,4 +106,24 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
       throw mapped;
     }
   };
+}
+
+/**
+ * The mailbox's budget and one of its concurrency slots, asked for at once: one Redis round trip
+ * before a request instead of two, on the path of every folder's chain of pages (where each
+ * round trip waits its turn behind the pages being stored). A slot may so be held while the
+ * budget makes the request wait; Graph counts only requests in flight, so that only ever errs
+ * on the safe side.
+ */
+async function admit(
+  options: Pick<GraphCallOptions, 'governor' | 'lease'>,
+  units: number,
+): Promise<(() => Promise<void>) | undefined> {
+  const [spent, slot] = await Promise.allSettled([options.governor?.take(units), options.lease?.acquire()]);
+  if (spent.status === 'rejected') {
+    if (slot.status === 'fulfilled') slot.value?.().catch(() => {});
+    throw spent.reason;
+  }
+  if (slot.status === 'rejected') throw slot.reason;
+  return slot.value;
 }
