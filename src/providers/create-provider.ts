@@ -75,6 +75,8 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
             basicOnly: !outlookReadsBodies(scopes),
             onRequest,
             readAhead,
+            requestTimeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
+            retryBaseMs: config.PROVIDER_RETRY_BASE_MS,
             ...(budget ? outlookBudget(budget.redis, budget.key) : {}),
           }),
       };

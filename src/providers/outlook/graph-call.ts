@@ -1,6 +1,7 @@
 import { Client, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { backoffDelay, sleep } from '../../lib/backoff.ts';
 import type { ConcurrencyLease } from '../../lib/concurrency-lease.ts';
-import type { ProviderError } from '../../lib/errors.ts';
+import { ProviderError } from '../../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
 import type { QuotaGovernor } from '../../lib/quota-governor.ts';
 import type { AccessTokenSource } from '../../oauth/token-manager.ts';
@@ -9,11 +10,13 @@ import { mapOutlookError } from './map-outlook-error.ts';
 /** Past this many 429s in a row, the job goes back to the queue's backoff instead. */
 const MAX_RATE_LIMIT_RETRIES = 8;
 /**
- * A dropped connection (a keep-alive socket the server closed while the store was busy) or a
- * 5xx: every request here only reads, so trying again soon is safe, a few times.
+ * A dropped connection (a keep-alive socket the server closed while the store was busy), a
+ * request with no answer in time, or a 5xx: every request here only reads, so trying again is
+ * safe, after a bounded exponential backoff with jitter (as for Gmail); past that the job fails
+ * and the queue's own backoff takes over.
  */
-const MAX_TEMPORARY_RETRIES = 3;
-const TEMPORARY_BACKOFF_MS = 250;
+const MAX_TEMPORARY_RETRIES = 5;
+const MAX_BACKOFF_MS = 32_000;
 /** Graph's throttling window when a 429 carries no Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 30_000;
 
@@ -28,6 +31,10 @@ export interface GraphCallOptions {
   onThrottled?: (() => void) | undefined;
   /** Counts every request by method and outcome (/metrics). */
   onRequest?: ProviderRequestRecorder | undefined;
+  /** A request unanswered this long (its whole answer read) is abandoned and tried again. Default 30 s. */
+  requestTimeoutMs?: number | undefined;
+  /** First wait after a 5xx, a dropped connection or a timeout; it doubles, with jitter. Default 1 s. */
+  retryBaseMs?: number | undefined;
 }
 
 /**
@@ -50,6 +57,7 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
   const baseUrl = options.graphUrl.endsWith('/') ? options.graphUrl : `${options.graphUrl}/`;
   const customHosts = new Set([new URL(baseUrl).hostname]);
   const noRetry = new RetryHandlerOptions(0, 0);
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const clientFor = (token: string) =>
     Client.init({
       baseUrl,
@@ -68,15 +76,23 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
     for (let limited = 0, failed = 0; ; ) {
+      let signal: AbortSignal | undefined;
       const release = await admit(options, callOptions.units ?? 1);
       let mapped: ProviderError;
       try {
-        const request = build(clientFor(token)).middlewareOptions([noRetry]);
+        // Each try its own deadline, the answer's body included: a request that hangs (a lost
+        // packet, a stuck backend) is a timeout, never a chain of pages stuck for good.
+        signal = AbortSignal.timeout(timeoutMs);
+        const request = build(clientFor(token)).middlewareOptions([noRetry]).option('signal', signal);
         const result = (await ('post' in callOptions ? request.post(callOptions.post) : request.get())) as T;
         options.onRequest?.(what, 'ok');
         return result;
       } catch (error) {
-        mapped = mapOutlookError(error, what);
+        mapped = signal?.aborted
+          ? new ProviderError('TEMPORARY', `Outlook ${what}: no answer within ${timeoutMs / 1000} s`, {
+              cause: error,
+            })
+          : mapOutlookError(error, what);
         options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
       } finally {
         // Not awaited: the answer goes on at once. The slot's release is sent before this
@@ -90,9 +106,9 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
         continue;
       }
       if (mapped.code === 'TEMPORARY' && failed < MAX_TEMPORARY_RETRIES) {
-        failed++;
-        const wait = Math.min(mapped.retryAfterMs ?? TEMPORARY_BACKOFF_MS * 2 ** failed, 10_000);
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        // A 503's Retry-After, when longer than the backoff, is Graph's own word on when.
+        const backoff = backoffDelay(failed++, options.retryBaseMs ?? 1000, MAX_BACKOFF_MS);
+        await sleep(Math.min(Math.max(backoff, mapped.retryAfterMs ?? 0), MAX_BACKOFF_MS));
         continue;
       }
       if (mapped.code === 'RATE_LIMITED') {

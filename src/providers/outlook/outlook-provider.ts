@@ -54,6 +54,10 @@ export interface OutlookProviderOptions {
   onRequest?: ProviderRequestRecorder | undefined;
   /** Where a backfill chunk leaves its longest chain's next page in flight for the next chunk. */
   readAhead?: { store: ReadAhead; key: string } | undefined;
+  /** A request unanswered this long is abandoned and tried again (PROVIDER_TIMEOUT_SECONDS). */
+  requestTimeoutMs?: number | undefined;
+  /** First wait of the retry after a 5xx or a timeout (PROVIDER_RETRY_BASE_MS). */
+  retryBaseMs?: number | undefined;
 }
 
 /**

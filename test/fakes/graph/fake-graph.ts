@@ -71,6 +71,8 @@ export interface FakeGraphStats {
   tokenGrants: { authorization_code: number; refresh_token: number };
   /** the most Graph calls in flight at once (after admission) */
   maxConcurrent: number;
+  /** calls held without an answer (an injected `hang` fault) */
+  hung: number;
 }
 
 export interface FakeGraph {
@@ -134,6 +136,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     batchRequests: 0,
     tokenGrants: { authorization_code: 0, refresh_token: 0 },
     maxConcurrent: 0,
+    hung: 0,
   };
   const identity: IdentityState = {
     config: {
@@ -177,6 +180,11 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     stats.graphCalls += 1;
     count('route' in matched ? matched.route.name : 'unknown');
     const fault = takeFault(faults, faultPath(call.path, call.query));
+    if (fault?.hang) {
+      // Held for good (a batch item holds its whole batch): the client's timeout ends it.
+      stats.hung += 1;
+      return new Promise<void>(() => {});
+    }
     if (fault) return sendFault(reply, fault);
     const auth = checkBearer(tokens, call.headers.authorization);
     if (!auth.ok) {

@@ -13,6 +13,11 @@ export interface InjectedFault {
   code?: string;
   message?: string;
   retryAfterSeconds?: number;
+  /**
+   * No answer at all (`status` is then ignored): the request is held, its socket open, until the
+   * client gives up. A request lost on the way, as a load balancer or a stuck backend loses one.
+   */
+  hang?: boolean;
   /** default 1 */
   times?: number;
 }
