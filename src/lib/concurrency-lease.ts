@@ -33,17 +33,35 @@ export function createConcurrencyLease(
   const ttlMs = options.ttlMs ?? 120_000;
   // A slot usually frees when a request ends, long before its expiry: look again soon.
   const pollMs = options.pollMs ?? 20;
+  /**
+   * Slots this process freed in the current turn of the event loop. A chain of requests (a
+   * folder's pages) asks for its next slot in the same turn its answer frees the last: it takes
+   * that slot over, without a round trip to Redis and without the slot being free for anyone
+   * else in between. What nobody took is freed in Redis on the next turn. A slot is taken over
+   * only while it is young (half its expiry), so a request never outlives its slot.
+   */
+  const spare: { member: string; since: number }[] = [];
+  const freeSpares = () => {
+    for (const slot of spare.splice(0)) redis.zrem(key, slot.member).catch(() => {});
+  };
+  const holding = (slot: { member: string; since: number }) => async () => {
+    if (spare.length === 0) setImmediate(freeSpares);
+    spare.push(slot);
+  };
   return {
     async acquire() {
+      while (spare.length > 0) {
+        const slot = spare.pop() as { member: string; since: number };
+        if (performance.now() - slot.since < ttlMs / 2) return holding(slot);
+        redis.zrem(key, slot.member).catch(() => {});
+      }
       const member = randomUUID();
       for (;;) {
         const wait = Number(await redis.eval(ACQUIRE, 1, key, options.limit, ttlMs, member));
         if (wait <= 0) break;
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, pollMs)));
       }
-      return async () => {
-        await redis.zrem(key, member);
-      };
+      return holding({ member, since: performance.now() });
     },
   };
 }
