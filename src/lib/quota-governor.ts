@@ -21,6 +21,17 @@ export interface GovernorOptions {
    * (default 0.01). Clamped so that burst + a minute of refill never passes `safety` + burst <= 1.
    */
   burstShare?: number;
+  /**
+   * Units this process spends ahead, off the path of its requests: each take uses one spent
+   * earlier when it has one (no Redis round trip before the request) and spends its replacement
+   * in the background, a single try that gives up when the bucket is empty or the mailbox in the
+   * penalty box. A unit is used within `maxAgeMs` of being spent or not at all, and none is used
+   * after this process's own penalize(); a penalty another process sets is seen by the next
+   * replacement, so it lets through at most `units` requests, spent before it (as requests admitted
+   * just before it are). For Graph, whose budget is generous and whose chains of pages wait for
+   * each admission.
+   */
+  ahead?: { units: number; maxAgeMs: number };
   /** Tests pass a clock; in production Redis's own TIME is used, the same for every process. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -103,17 +114,53 @@ export function createQuotaGovernor(redis: Redis, key: string, options: Governor
       options.now?.() ?? 0,
       penalty,
     );
+  const ahead = options.ahead;
+  const clock = options.now ?? (() => performance.now());
+  /** When each unit spent ahead was spent (this process's clock), oldest first. */
+  let pocket: number[] = [];
+  let replacing = 0;
+  /** Bumped by penalize(): a replacement spent before it is not used after it. */
+  let epoch = 0;
+  const replace = (units: number) => {
+    if (!ahead) return;
+    const wanted = Math.min(units, ahead.units - pocket.length - replacing);
+    if (wanted <= 0) return;
+    replacing += wanted;
+    const since = epoch;
+    run(wanted, 0)
+      .then((wait) => {
+        if (Number(wait) > 0 || since !== epoch) return;
+        for (let i = 0; i < wanted; i++) pocket.push(clock());
+      })
+      // A replacement that failed is only a round trip before the next request.
+      .catch(() => {})
+      .finally(() => {
+        replacing -= wanted;
+      });
+  };
   return {
     async take(units) {
       // A request dearer than the whole burst still goes, as soon as the bucket is full.
       const cost = Math.min(units, capacity);
+      if (ahead) {
+        const fresh = clock() - ahead.maxAgeMs;
+        while (pocket.length > 0 && (pocket[0] ?? 0) < fresh) pocket.shift();
+        if (pocket.length >= cost) {
+          pocket.splice(0, cost);
+          replace(cost);
+          return;
+        }
+      }
       for (;;) {
         const wait = Number(await run(cost, 0));
-        if (wait <= 0) return;
+        if (wait <= 0) break;
         await sleep(wait);
       }
+      replace(cost);
     },
     async penalize(ms) {
+      pocket = [];
+      epoch++;
       await run(0, Math.max(1, Math.ceil(ms)));
     },
   };

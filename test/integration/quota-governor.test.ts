@@ -96,3 +96,94 @@ describe('the per-mailbox quota governor (Redis, shared by processes)', () => {
     expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
   });
 });
+
+describe('units a process spends ahead (Graph: the chains of pages wait for no round trip)', () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const close of closers) await close();
+  });
+
+  /** Two processes, one clock; `a` spends one unit ahead, used within a second. */
+  function withAhead() {
+    let now = 5_000_000;
+    const slept: number[] = [];
+    const key = `${testRedisPrefix()}:quota:ahead`;
+    const connections = [new Redis(testRedisUrl()), new Redis(testRedisUrl())];
+    closers.push(() => Promise.all(connections.map((c) => c.quit())));
+    const options = {
+      unitsPerMinute: 6_000, // a burst of 60 units
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    const [ra, rb] = connections as [Redis, Redis];
+    return {
+      a: createQuotaGovernor(ra, key, { ...options, ahead: { units: 1, maxAgeMs: 1_000 } }),
+      b: createQuotaGovernor(rb, key, options),
+      slept,
+      pause: (ms: number) => {
+        now += ms;
+      },
+      /** Units left in the shared bucket. */
+      tokens: async () => Number(await ra.hget(`${key}:bucket`, 'tokens')),
+    };
+  }
+
+  /** Whether `promise` settles within a few microtasks: a Redis round trip never does. */
+  async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    void promise.then(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const atOnce = settled;
+    await promise;
+    return atOnce;
+  }
+
+  async function until(check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  it('spends the next unit while the request is out, and the next take uses it without waiting', async () => {
+    const w = withAhead();
+    expect(await settlesAtOnce(w.a.take(1))).toBe(false);
+    // The unit taken, and one more spent ahead, in the bucket everyone shares.
+    await until(async () => (await w.tokens()) === 58);
+    expect(await w.tokens()).toBe(58);
+    expect(await settlesAtOnce(w.a.take(1))).toBe(true);
+    await until(async () => (await w.tokens()) === 57);
+    expect(await w.tokens()).toBe(57);
+    expect(w.slept).toEqual([]);
+  });
+
+  it('uses no unit spent ahead after its own penalty, nor one older than maxAgeMs', async () => {
+    const w = withAhead();
+    await w.a.take(1);
+    await until(async () => (await w.tokens()) === 58);
+    await w.a.penalize(5_000);
+    await w.a.take(1);
+    expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
+
+    // The bucket refilled during the penalty: the take and its replacement spent two units.
+    await until(async () => (await w.tokens()) === 58);
+    expect(await w.tokens()).toBe(58);
+    w.pause(1_500);
+    expect(await settlesAtOnce(w.a.take(1))).toBe(false);
+  });
+
+  it("stops spending ahead when another process's penalty is on", async () => {
+    const w = withAhead();
+    await w.a.take(1);
+    await until(async () => (await w.tokens()) === 58);
+    await w.b.penalize(5_000);
+    // The unit spent before the penalty may still go (as a request admitted just before it would)...
+    await w.a.take(1);
+    expect(w.slept).toEqual([]);
+    // ...but its replacement is refused, so the next take waits out the penalty.
+    await w.a.take(1);
+    expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
+  });
+});

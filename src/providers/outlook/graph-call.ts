@@ -95,9 +95,8 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
           : mapOutlookError(error, what);
         options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
       } finally {
-        // Not awaited: the answer goes on at once. The slot's release is sent before this
-        // process's next acquire, and one Redis connection runs commands in order; a release
-        // that fails leaves the slot to expire.
+        // Not awaited: the answer goes on at once. A folder's next page, asked for in this same
+        // turn, takes the slot over (ConcurrencyLease); a release that fails leaves it to expire.
         release?.().catch(() => {});
       }
       if (mapped.code === 'AUTH_REVOKED' && !refreshed) {
@@ -125,11 +124,12 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
 }
 
 /**
- * The mailbox's budget and one of its concurrency slots, asked for at once: one Redis round trip
- * before a request instead of two, on the path of every folder's chain of pages (where each
- * round trip waits its turn behind the pages being stored). A slot may so be held while the
- * budget makes the request wait; Graph counts only requests in flight, so that only ever errs
- * on the safe side.
+ * The mailbox's budget and one of its concurrency slots, asked for at once: at most one Redis
+ * round trip before a request instead of two, on the path of every folder's chain of pages (where
+ * each round trip waits its turn behind the pages being stored); none at all when the chain's
+ * unit was spent ahead (the governor's `ahead`) and its slot is taken over from the page before.
+ * A slot may be held while the budget makes the request wait; Graph counts only requests in
+ * flight, so that only ever errs on the safe side.
  */
 async function admit(
   options: Pick<GraphCallOptions, 'governor' | 'lease'>,

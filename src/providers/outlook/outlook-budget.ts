@@ -20,6 +20,9 @@ export function outlookBudget(
       unitsPerMinute: REQUESTS_PER_MINUTE,
       safety: 0.9,
       burstShare: 0.1,
+      // One unit per chain of pages, spent while its request is out: the next page goes the
+      // moment the nextLink is in (a second at most, so a penalty is missed by a moment only).
+      ahead: { units: OUTLOOK_CONCURRENCY, maxAgeMs: 1_000 },
     }),
     lease: createConcurrencyLease(redis, `${key}:concurrency`, { limit: OUTLOOK_CONCURRENCY }),
   };
