@@ -242,18 +242,23 @@ async function fetchFolderPage(
     }
     throw error;
   }
-  const entries = response.value ?? [];
+  let raw: GraphMessage[] | null = response.value ?? [];
+  const entries = raw.length;
   const nextLink = response['@odata.nextLink'];
-  let messages: MessageMeta[] | undefined;
+  let messages: MessageMeta[] = [];
   return {
     folderId: folder.id,
-    // Mapped when the page is taken, not before: the folder's next request (which needs only
-    // the nextLink) goes out first. A folder's pages are a chain, so this is its critical path.
+    // Mapped when first asked for, not before: the folder's next request (which needs only the
+    // nextLink) goes out first. A folder's pages are a chain, so this is its critical path. The
+    // raw answer is let go once mapped.
     get messages() {
-      messages ??= entries.flatMap((entry) => toMessageMeta(entry, folder) ?? []);
+      if (raw) {
+        messages = raw.flatMap((entry) => toMessageMeta(entry, folder) ?? []);
+        raw = null;
+      }
       return messages;
     },
-    entries: entries.length,
+    entries,
     link: nextLink ?? response['@odata.deltaLink'] ?? null,
     inRound: nextLink !== undefined,
     gone: false,
