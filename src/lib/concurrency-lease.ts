@@ -44,9 +44,15 @@ export function createConcurrencyLease(
   const freeSpares = () => {
     for (const slot of spare.splice(0)) redis.zrem(key, slot.member).catch(() => {});
   };
-  const holding = (slot: { member: string; since: number }) => async () => {
-    if (spare.length === 0) setImmediate(freeSpares);
-    spare.push(slot);
+  const holding = (slot: { member: string; since: number }) => {
+    let held = true;
+    return async () => {
+      // Freed once: a second call must not hand the same slot to two requests.
+      if (!held) return;
+      held = false;
+      if (spare.length === 0) setImmediate(freeSpares);
+      spare.push(slot);
+    };
   };
   return {
     async acquire() {

@@ -46,6 +46,20 @@ describe('the concurrency lease (Redis, shared by processes)', () => {
     await (await waiting)();
   });
 
+  it('frees a slot once, however often its release is called', async () => {
+    const key = `${testRedisPrefix()}:lease:twice`;
+    const lease = createConcurrencyLease(connect(), key, { limit: 1, pollMs: 5 });
+    const release = await lease.acquire();
+    await release();
+    await release();
+    const first = await lease.acquire();
+    const second = lease.acquire();
+    expect(await settled(second, 60)).toBe(false);
+    await first();
+    expect(await settled(second, 1_000)).toBe(true);
+    await (await second)();
+  });
+
   it('never hands over a slot past half its expiry: it is freed and a fresh one taken', async () => {
     const key = `${testRedisPrefix()}:lease:old`;
     const redis = connect();
