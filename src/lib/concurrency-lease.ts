@@ -25,6 +25,12 @@ local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(first[2]) - now)
 `;
 
+/** A held slot: its member in the set, and when this process took it (performance.now()). */
+interface Slot {
+  member: string;
+  since: number;
+}
+
 export function createConcurrencyLease(
   redis: Redis,
   key: string,
@@ -40,11 +46,11 @@ export function createConcurrencyLease(
    * else in between. What nobody took is freed in Redis on the next turn. A slot is taken over
    * only while it is young (half its expiry), so a request never outlives its slot.
    */
-  const spare: { member: string; since: number }[] = [];
+  const spare: Slot[] = [];
   const freeSpares = () => {
     for (const slot of spare.splice(0)) redis.zrem(key, slot.member).catch(() => {});
   };
-  const holding = (slot: { member: string; since: number }) => {
+  const holding = (slot: Slot) => {
     let held = true;
     return async () => {
       // Freed once: a second call must not hand the same slot to two requests.
@@ -57,7 +63,7 @@ export function createConcurrencyLease(
   return {
     async acquire() {
       while (spare.length > 0) {
-        const slot = spare.pop() as { member: string; since: number };
+        const slot = spare.pop() as Slot;
         if (performance.now() - slot.since < ttlMs / 2) return holding(slot);
         redis.zrem(key, slot.member).catch(() => {});
       }

@@ -119,6 +119,7 @@ describe('units a process spends ahead (Graph: the chains of pages wait for no r
       },
     };
     const [ra, rb] = connections as [Redis, Redis];
+    const tokens = async () => Number(await ra.hget(`${key}:bucket`, 'tokens'));
     return {
       a: createQuotaGovernor(ra, key, { ...options, ahead: { units: 1, maxAgeMs: 1_000 } }),
       b: createQuotaGovernor(rb, key, options),
@@ -127,7 +128,9 @@ describe('units a process spends ahead (Graph: the chains of pages wait for no r
         now += ms;
       },
       /** Units left in the shared bucket. */
-      tokens: async () => Number(await ra.hget(`${key}:bucket`, 'tokens')),
+      tokens,
+      /** Waits (a second at most) until the bucket holds `units`: a replacement spent in the background landed. */
+      tokensReach: (units: number) => until(async () => (await tokens()) === units),
     };
   }
 
@@ -151,10 +154,10 @@ describe('units a process spends ahead (Graph: the chains of pages wait for no r
     const w = withAhead();
     expect(await settlesAtOnce(w.a.take(1))).toBe(false);
     // The unit taken, and one more spent ahead, in the bucket everyone shares.
-    await until(async () => (await w.tokens()) === 58);
+    await w.tokensReach(58);
     expect(await w.tokens()).toBe(58);
     expect(await settlesAtOnce(w.a.take(1))).toBe(true);
-    await until(async () => (await w.tokens()) === 57);
+    await w.tokensReach(57);
     expect(await w.tokens()).toBe(57);
     expect(w.slept).toEqual([]);
   });
@@ -162,13 +165,13 @@ describe('units a process spends ahead (Graph: the chains of pages wait for no r
   it('uses no unit spent ahead after its own penalty, nor one older than maxAgeMs', async () => {
     const w = withAhead();
     await w.a.take(1);
-    await until(async () => (await w.tokens()) === 58);
+    await w.tokensReach(58);
     await w.a.penalize(5_000);
     await w.a.take(1);
     expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
 
     // The bucket refilled during the penalty: the take and its replacement spent two units.
-    await until(async () => (await w.tokens()) === 58);
+    await w.tokensReach(58);
     expect(await w.tokens()).toBe(58);
     w.pause(1_500);
     expect(await settlesAtOnce(w.a.take(1))).toBe(false);
@@ -177,7 +180,7 @@ describe('units a process spends ahead (Graph: the chains of pages wait for no r
   it("stops spending ahead when another process's penalty is on", async () => {
     const w = withAhead();
     await w.a.take(1);
-    await until(async () => (await w.tokens()) === 58);
+    await w.tokensReach(58);
     await w.b.penalize(5_000);
     // The unit spent before the penalty may still go (as a request admitted just before it would)...
     await w.a.take(1);

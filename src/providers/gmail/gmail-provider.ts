@@ -1,6 +1,6 @@
 import { type gmail_v1, google } from 'googleapis';
 import { z } from 'zod';
-import { backoffDelay, sleep } from '../../lib/backoff.ts';
+import { backoffDelay, MAX_BACKOFF_MS, sleep, TEMPORARY_RETRIES } from '../../lib/backoff.ts';
 import { mapConcurrent } from '../../lib/concurrency.ts';
 import { ProviderError } from '../../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
@@ -26,9 +26,6 @@ const LIST_PAGE_SIZE = 500;
 const MAX_RATE_LIMIT_RETRIES = 3;
 /** Parallel metadata reads per mailbox (the governor keeps them within the quota). */
 const GET_CONCURRENCY = 10;
-/** Google's advice for 5xx: retry with exponential backoff, up to about half a minute. */
-const TEMPORARY_RETRIES = 5;
-const MAX_BACKOFF_MS = 32_000;
 
 const cursorSchema = z.object({ provider: z.literal('gmail'), historyId: z.string().min(1) });
 const backfillSchema = z.object({

@@ -1,5 +1,5 @@
 import { Client, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { backoffDelay, sleep } from '../../lib/backoff.ts';
+import { backoffDelay, MAX_BACKOFF_MS, sleep, TEMPORARY_RETRIES } from '../../lib/backoff.ts';
 import type { ConcurrencyLease } from '../../lib/concurrency-lease.ts';
 import { ProviderError } from '../../lib/errors.ts';
 import type { ProviderRequestRecorder } from '../../lib/metrics.ts';
@@ -9,14 +9,6 @@ import { mapOutlookError } from './map-outlook-error.ts';
 
 /** Past this many 429s in a row, the job goes back to the queue's backoff instead. */
 const MAX_RATE_LIMIT_RETRIES = 8;
-/**
- * A dropped connection (a keep-alive socket the server closed while the store was busy), a
- * request with no answer in time, or a 5xx: every request here only reads, so trying again is
- * safe, after a bounded exponential backoff with jitter (as for Gmail); past that the job fails
- * and the queue's own backoff takes over.
- */
-const MAX_TEMPORARY_RETRIES = 5;
-const MAX_BACKOFF_MS = 32_000;
 /** Graph's throttling window when a 429 carries no Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 30_000;
 
@@ -76,19 +68,18 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
     for (let limited = 0, failed = 0; ; ) {
-      let signal: AbortSignal | undefined;
       const release = await admit(options, callOptions.units ?? 1);
+      // Each try its own deadline, the answer's body included: a request that hangs (a lost
+      // packet, a stuck backend) is a timeout, never a chain of pages stuck for good.
+      const signal = AbortSignal.timeout(timeoutMs);
       let mapped: ProviderError;
       try {
-        // Each try its own deadline, the answer's body included: a request that hangs (a lost
-        // packet, a stuck backend) is a timeout, never a chain of pages stuck for good.
-        signal = AbortSignal.timeout(timeoutMs);
         const request = build(clientFor(token)).middlewareOptions([noRetry]).option('signal', signal);
         const result = (await ('post' in callOptions ? request.post(callOptions.post) : request.get())) as T;
         options.onRequest?.(what, 'ok');
         return result;
       } catch (error) {
-        mapped = signal?.aborted
+        mapped = signal.aborted
           ? new ProviderError('TEMPORARY', `Outlook ${what}: no answer within ${timeoutMs / 1000} s`, {
               cause: error,
             })
@@ -104,7 +95,10 @@ export function createGraphCall(options: GraphCallOptions): GraphCall {
         token = await options.tokens.getAccessToken(token);
         continue;
       }
-      if (mapped.code === 'TEMPORARY' && failed < MAX_TEMPORARY_RETRIES) {
+      // A dropped connection (a keep-alive socket the server closed while the store was busy), a
+      // request with no answer in time, or a 5xx: every request here only reads, so trying again
+      // is safe, as for Gmail.
+      if (mapped.code === 'TEMPORARY' && failed < TEMPORARY_RETRIES) {
         // A 503's Retry-After, when longer than the backoff, is Graph's own word on when.
         const backoff = backoffDelay(failed++, options.retryBaseMs ?? 1000, MAX_BACKOFF_MS);
         await sleep(Math.min(Math.max(backoff, mapped.retryAfterMs ?? 0), MAX_BACKOFF_MS));
