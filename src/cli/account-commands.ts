@@ -47,9 +47,11 @@ export function registerAccountCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withContext(async (ctx) => {
         const accounts = await ctx.prisma.mailAccount.findMany({
-          include: { user: true, _count: { select: { interactions: true } } },
+          include: { user: true },
           orderBy: { createdAt: 'asc' },
         });
+        const counts = await ctx.prisma.interaction.groupBy({ by: ['accountId'], _count: { _all: true } });
+        const stored = new Map(counts.map((c) => [c.accountId, c._count._all]));
         const now = ctx.clock.now();
         const rows = accounts.map((a) => ({
           email: a.email,
@@ -64,7 +66,7 @@ export function registerAccountCommands(program: Command): void {
                 ? `${Math.min(99, Math.floor((a.backfillListed / a.backfillTotal) * 100))}%`
                 : `${a.backfillListed} listed`
               : 'not started',
-          messages: a._count.interactions,
+          messages: stored.get(a.id) ?? 0,
           lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
           lastSyncError: a.lastSyncError,
         }));

@@ -89,7 +89,8 @@ function sliceJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): 
       t: meta.threadId,
       m: meta.internetMessageId,
       r: meta.inReplyTo,
-      at: meta.at,
+      // Epoch milliseconds: a Date's toJSON was half of this function's JSON text time.
+      at: meta.at.getTime(),
       d: facts.direction,
       fa: facts.fromAddress,
       fn: facts.fromName,
@@ -113,10 +114,10 @@ const STORE_PAGE = `
       "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
       direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
       "recipientCount", "addressedToUser", subject, "automatedReason")
-    SELECT $1::uuid, $2::uuid, v.p, v.t, v.m, v.r, v.at,
+    SELECT $1::uuid, $2::uuid, v.p, v.t, v.m, v.r, to_timestamp(v.at / 1000) AT TIME ZONE 'UTC',
       v.d::"Direction", v.fa, v.fn, v.c, v.cn, v.ck, v.rc, v.au, v.s, v.ar
     FROM jsonb_to_recordset($3::jsonb) AS v(
-      p text, t text, m text, r text, at timestamp(3), d text, fa text, fn text, c text[],
+      p text, t text, m text, r text, at float8, d text, fa text, fn text, c text[],
       cn text[], ck text[], rc int, au boolean, s text, ar text)
     -- Locks in key order: the unique index's entries, then the dirty marks (below).
     ORDER BY v.p

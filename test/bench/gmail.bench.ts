@@ -209,13 +209,13 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
     `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
   console.log(
-    `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and foreign key), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
+    `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and account check), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
   );
 }
 
 /**
  * How fast this Postgres stores the ingest's rows with nothing else in the way: the stored
- * interactions copied, inside the server, into an empty table with the same indexes and key.
+ * interactions copied, inside the server, into an empty table with the same indexes and account check.
  * Whatever the code does, ingest cannot beat this.
  */
 async function insertCeiling(url: string): Promise<{ rows: number; ms: number }> {
@@ -225,7 +225,7 @@ async function insertCeiling(url: string): Promise<{ rows: number; ms: number }>
     await client.query('DROP TABLE IF EXISTS ceiling_probe');
     await client.query('CREATE TABLE ceiling_probe (LIKE interactions INCLUDING ALL)');
     await client.query(
-      'ALTER TABLE ceiling_probe ADD FOREIGN KEY ("accountId", "userId") REFERENCES mail_accounts (id, "userId") ON DELETE CASCADE',
+      'CREATE TRIGGER ceiling_probe_account AFTER INSERT ON ceiling_probe REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION interactions_check_account()',
     );
     await client.query('CHECKPOINT');
     const started = performance.now();

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshDirtyContacts } from '../../src/contacts/refresh-dirty-contacts.ts';
 import type { PrismaClient } from '../../src/lib/prisma.ts';
@@ -86,6 +87,27 @@ describe('storeInteractions at the same time as other pages and the recompute', 
     await db.drop();
   });
 
+  it("keeps each message's time to the millisecond, before 1970 and after 2038 too", async () => {
+    const times = [
+      '2026-03-04T05:06:07.891Z',
+      '2026-12-31T23:59:59.999Z',
+      '1969-07-20T20:17:40.001Z',
+      '2040-02-29T12:00:00.500Z',
+    ];
+    const owner = await newOwner(prisma, 'times@example.org');
+    await storeInteractions(
+      prisma,
+      owner,
+      times.map((at, i) => makeMeta({ providerId: `time-${i}`, at: new Date(at) })),
+      OWN,
+    );
+    const rows = await prisma.interaction.findMany({
+      where: { accountId: owner.accountId },
+      orderBy: { providerMessageId: 'asc' },
+    });
+    expect(rows.map((r) => r.at.toISOString())).toEqual(times);
+  });
+
   it('never deadlocks and stores each message once', async () => {
     const pages = overlappingPages();
     const concurrent = await newOwner(prisma, 'one@example.org');
@@ -108,10 +130,108 @@ describe('storeInteractions at the same time as other pages and the recompute', 
 
     const distinct = new Set(pages.flat().map((m) => m.providerId)).size;
     expect(await prisma.interaction.count({ where: { accountId: concurrent.accountId } })).toBe(distinct);
-    expect(await prisma.dirtyAddress.count()).toBe(0);
+    expect(await prisma.dirtyAddress.count({ where: { userId: concurrent.userId } })).toBe(0);
     const contacts = await contactsOf(prisma, concurrent.userId);
     expect(contacts.length).toBeGreaterThan(20);
     expect(contacts).toEqual(await contactsOf(prisma, sequential.userId));
+  });
+});
+
+/**
+ * An interaction belongs to an account of its user: Postgres checks it once per statement (a
+ * trigger, docs/decisions/0012) where a foreign key checked every row, and deleting the account
+ * or the user deletes the interactions.
+ */
+describe('interactions and their account', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = db.prisma;
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const page = (prefix: string) =>
+    Array.from({ length: 3 }, (_, i) => makeMeta({ providerId: `${prefix}-${i}`, threadId: `${prefix}-t` }));
+
+  it("refuses a page for an account that is gone, or is another user's, and stores none of it", async () => {
+    const owner = await newOwner(prisma, 'gone@example.org');
+    const other = await newOwner(prisma, 'other@example.org');
+    await expect(
+      storeInteractions(prisma, { userId: other.userId, accountId: owner.accountId }, page('x'), OWN),
+    ).rejects.toThrow(/account .* does not exist \(deleted, or another user's\)/);
+    await prisma.mailAccount.delete({ where: { id: owner.accountId } });
+    await expect(storeInteractions(prisma, owner, page('y'), OWN)).rejects.toThrow(/does not exist/);
+    expect(await prisma.interaction.count({ where: { userId: { in: [owner.userId, other.userId] } } })).toBe(
+      0,
+    );
+    expect(await prisma.dirtyAddress.count({ where: { userId: other.userId } })).toBe(0);
+  });
+
+  it('deletes the interactions with their account, and with their user', async () => {
+    const first = await newOwner(prisma, 'first@example.org');
+    const second = await prisma.mailAccount.create({
+      data: { userId: first.userId, provider: 'outlook', email: 'first@example.net' },
+    });
+    const bystander = await newOwner(prisma, 'bystander@example.org');
+    await storeInteractions(prisma, first, page('a'), OWN);
+    await storeInteractions(prisma, { userId: first.userId, accountId: second.id }, page('b'), OWN);
+    await storeInteractions(prisma, bystander, page('c'), OWN);
+
+    await prisma.mailAccount.delete({ where: { id: first.accountId } });
+    expect(await prisma.interaction.count({ where: { userId: first.userId } })).toBe(3);
+    await prisma.user.delete({ where: { id: first.userId } });
+    expect(await prisma.interaction.count({ where: { userId: first.userId } })).toBe(0);
+    expect(await prisma.interaction.count({ where: { userId: bystander.userId } })).toBe(3);
+  });
+
+  it('makes a page wait for an account being deleted, then refuses it', async () => {
+    const owner = await newOwner(prisma, 'racing@example.org');
+    const deleting = new pg.Client({ connectionString: db.url });
+    await deleting.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('DELETE FROM mail_accounts WHERE id = $1', [owner.accountId]);
+      let settled = false;
+      const storing = storeInteractions(prisma, owner, page('r'), OWN).finally(() => {
+        settled = true;
+      });
+      storing.catch(() => {});
+      // The page's check waits on the deleted account's row lock.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await deleting.query('COMMIT');
+      await expect(storing).rejects.toThrow(/does not exist/);
+    } finally {
+      await deleting.end();
+    }
+    expect(await prisma.interaction.count({ where: { userId: owner.userId } })).toBe(0);
+  });
+
+  it('deletes a page stored while its account was being deleted, once the delete goes through', async () => {
+    const owner = await newOwner(prisma, 'late@example.org');
+    const storing = new pg.Client({ connectionString: db.url });
+    await storing.connect();
+    try {
+      // A page stored but not yet committed holds its account: the delete waits for it, then
+      // removes what it stored.
+      await storing.query('BEGIN');
+      await storing.query(
+        `INSERT INTO interactions ("userId", "accountId", "providerMessageId", at, direction)
+         VALUES ($1, $2, 'late-1', now(), 'sent')`,
+        [owner.userId, owner.accountId],
+      );
+      const deleting = prisma.mailAccount.delete({ where: { id: owner.accountId } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await storing.query('COMMIT');
+      await deleting;
+    } finally {
+      await storing.end();
+    }
+    expect(await prisma.interaction.count({ where: { userId: owner.userId } })).toBe(0);
   });
 });
 
