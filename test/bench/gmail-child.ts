@@ -3,7 +3,7 @@
  * peak RSS is the ingest's alone. Prints one JSON line. Settings come from the environment.
  * (The sync runs use test/support/sync-process.ts.)
  *
- *   tsx test/bench/gmail-child.ts <messages> <seed> <nowMs>
+ *   tsx test/bench/gmail-child.ts <messages> <seed> <nowMs> [store-only]
  */
 import { parseConfig } from '../../src/config/config.ts';
 import { createContext } from '../../src/lib/context.ts';
@@ -11,7 +11,8 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { ingestMailbox } from './gmail-ingest.ts';
 import { syntheticMailbox } from './synthetic-mailbox.ts';
 
-const [messages = 0, seed = 1, now = Date.now()] = process.argv.slice(2).map(Number);
+const [messages = 0, seed = 1, now = Date.now()] = process.argv.slice(2, 5).map(Number);
+const storeOnly = process.argv[5] === 'store-only';
 const config = parseConfig(process.env);
 const ctx = createContext(config, { log: createLogger('warn') });
 const cpuStart = process.cpuUsage();
@@ -31,6 +32,7 @@ try {
       pageSize: 500,
       chunkPages: config.BACKFILL_CHUNK_PAGES,
       groupSizeLimit: config.GROUP_SIZE_LIMIT,
+      recompute: !storeOnly,
       onPage: () => {
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       },

@@ -43,9 +43,12 @@ export async function ingestMailbox(
     pageSize: number;
     chunkPages: number;
     groupSizeLimit: number;
+    /** False: store the pages and recompute nothing (what storing alone costs). */
+    recompute?: boolean;
     onPage?: (done: number) => void;
   },
 ): Promise<IngestResult> {
+  const recompute = options.recompute ?? true;
   const result: IngestResult = {
     messages: 0,
     inserted: 0,
@@ -81,7 +84,7 @@ export async function ingestMailbox(
     result.messages += page.length;
     result.pages += 1;
     options.onPage?.(result.messages);
-    if (result.pages % options.chunkPages !== 0) return;
+    if (!recompute || result.pages % options.chunkPages !== 0) return;
     // A chunk ends: its recompute is waited for (the first chunk's runs now), then the next
     // chunk starts one beside it when the doubling policy says so.
     if (beside) await wait(beside);
@@ -105,7 +108,7 @@ export async function ingestMailbox(
   }
   if (page.length > 0) await store(page);
   if (beside) await wait(beside);
-  await wait(refresh());
+  if (recompute) await wait(refresh());
   return result;
 }
 
