@@ -188,6 +188,15 @@ describe('interactions and their account', () => {
     expect(await prisma.interaction.count({ where: { userId: bystander.userId } })).toBe(3);
   });
 
+  it('moves the interactions with their account when it changes hands', async () => {
+    const from = await newOwner(prisma, 'handover@example.org');
+    const to = await prisma.user.create({ data: { email: 'heir@example.org' } });
+    await storeInteractions(prisma, from, page('h'), OWN);
+    await prisma.mailAccount.update({ where: { id: from.accountId }, data: { userId: to.id } });
+    expect(await prisma.interaction.count({ where: { userId: to.id, accountId: from.accountId } })).toBe(3);
+    expect(await prisma.interaction.count({ where: { userId: from.userId } })).toBe(0);
+  });
+
   it('makes a page wait for an account being deleted, then refuses it', async () => {
     const owner = await newOwner(prisma, 'racing@example.org');
     const deleting = new pg.Client({ connectionString: db.url });
