@@ -122,9 +122,9 @@ export async function forgetOwnAddresses(
 
 /**
  * The interactions naming any of `keys`, with only the fields recomputation reads. Raw SQL: this
- * read dominates a backfill. The rows come back as one JSON document (arrays of arrays) that
- * JSON.parse decodes natively: the client's per-row and per-array decoding cost more than
- * Postgres's whole query did.
+ * read dominates a backfill. The ids come first, then the rows by id, READ_SLICE at a time, each
+ * slice as one JSON document (arrays of arrays) that JSON.parse decodes natively: the client's
+ * per-row and per-array decoding cost more than Postgres's whole query did.
  *
  * The plan is forced onto the GIN index (docs/decisions/0010). Left to itself the planner prices
  * `&&` against a few hundred keys as cheap per row, where it costs about 10 µs: with fresh
@@ -145,33 +145,50 @@ async function readInteractions(
   userId: string,
   keys: readonly string[],
 ): Promise<StoredInteraction[]> {
-  const doc = await withConnection(prisma, async (connection) => {
+  return withConnection(prisma, async (connection) => {
     // One round trip for the three (no parameters: the simple protocol takes several statements).
     await connection.query(
       'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
     );
-    const { rows } = await connection.query<{ doc: string }>(READ_HISTORY, [userId, keys]);
+    const { rows } = await connection.query<{ ids: string | null }>(HISTORY_IDS, [userId, keys]);
+    // One text, not an array: the client decodes a bigint[] element by element.
+    const ids = rows[0]?.ids?.split(',') ?? [];
+    // A close contact's history can be tens of thousands of rows (67,000 at 1M messages), read
+    // as one JSON text it was 30 MB of text and as much again parsed, at once: the backfill's
+    // peak RSS. Read a slice at a time, only the decoded rows are held.
+    const interactions: StoredInteraction[] = [];
+    for (let start = 0; start < ids.length; start += READ_SLICE) {
+      const slice = await connection.query<{ doc: string }>(READ_ROWS, [
+        ids.slice(start, start + READ_SLICE).join(','),
+      ]);
+      for (const row of JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[])
+        interactions.push(toStoredInteraction(row));
+    }
     await connection.query('COMMIT');
-    return rows[0]?.doc ?? '[]';
+    return interactions;
   });
-  return (JSON.parse(doc) as StoredRowTuple[]).map(toStoredInteraction);
 }
+
+/** Rows decoded from one JSON text at a time (about 2 MB of it). At 10,000 the 1M backfill peaked at 286 MB. */
+const READ_SLICE = 5_000;
+
+/** The ids of the interactions naming any of the keys ($2), one GIN lookup per key, comma-separated. */
+const HISTORY_IDS = `
+  SELECT string_agg(DISTINCT i.id::text, ',') AS ids FROM unnest($2::text[]) AS k(key)
+  JOIN interactions i ON i."counterpartyKeys" && ARRAY[k.key]
+  WHERE i."userId" IS NOT DISTINCT FROM $1::uuid`;
 
 // Each field in the form Postgres writes fastest (a third less time than the plain columns): the
 // time as a float8 (date_part, where extract's numeric is slower; rounded, since epoch seconds
 // times 1,000 is not always a whole float), the direction as a boolean (an enum is looked up
 // per row), and the canonical keys only where they differ from the addresses (a sixth of rows).
-const READ_HISTORY = `
+const READ_ROWS = `
   SELECT coalesce(json_agg(json_build_array(
     id::text, round(date_part('epoch', at) * 1000), direction = 'sent', "recipientCount",
     "automatedReason", subject, "threadId", "internetMessageId", counterparties,
     "counterpartyNames",
     CASE WHEN "counterpartyKeys" = counterparties THEN NULL ELSE "counterpartyKeys" END)), '[]')::text AS doc
-  FROM interactions
-  WHERE id = ANY (ARRAY(
-    SELECT DISTINCT i.id FROM unnest($2::text[]) AS k(key)
-    JOIN interactions i ON i."counterpartyKeys" && ARRAY[k.key]
-    WHERE i."userId" IS NOT DISTINCT FROM $1::uuid))`;
+  FROM interactions WHERE id = ANY (string_to_array($1, ',')::bigint[])`;
 
 type StoredRowTuple = [
   id: string,

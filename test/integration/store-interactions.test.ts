@@ -108,6 +108,41 @@ describe('storeInteractions at the same time as other pages and the recompute', 
     expect(rows.map((r) => r.at.toISOString())).toEqual(times);
   });
 
+  it('recomputes a person whose history is longer than one read of it', async () => {
+    const owner = await newOwner(prisma, 'close@example.org');
+    const start = Date.UTC(2024, 0, 1);
+    // 5,600 messages with one person over 560 days: read back in two slices of 5,000.
+    for (let p = 0; p < 14; p++) {
+      const page = Array.from({ length: 400 }, (_, i) => {
+        const n = p * 400 + i;
+        const sent = n % 2 === 0;
+        return makeMeta({
+          providerId: `close-${n}`,
+          internetMessageId: `<close-${n}@example.com>`,
+          threadId: `close-t${Math.floor(n / 10)}`,
+          at: new Date(start + n * 8_640_000),
+          direction: sent ? 'sent' : 'received',
+          from: sent ? 'close@example.org' : '"Close Friend" <friend@example.com>',
+          to: sent ? '"Close Friend" <friend@example.com>' : 'close@example.org',
+        });
+      });
+      await storeInteractions(prisma, owner, page, new Set(['close@example.org']));
+    }
+    await refreshDirtyContacts(prisma, owner.userId, {
+      groupSizeLimit: 10,
+      own: new Set(['close@example.org']),
+    });
+    const contact = await prisma.contact.findFirstOrThrow({ where: { userId: owner.userId } });
+    expect(contact).toMatchObject({
+      name: 'Close Friend',
+      sentCount: 2_800,
+      receivedCount: 2_800,
+      exchangeDays: 560,
+      firstContactAt: new Date(start),
+      lastContactAt: new Date(start + 5_599 * 8_640_000),
+    });
+  });
+
   it('never deadlocks and stores each message once', async () => {
     const pages = overlappingPages();
     const concurrent = await newOwner(prisma, 'one@example.org');
