@@ -9,27 +9,31 @@ import { makeMeta } from '../unit/message-meta.ts';
 
 const OWN = new Set(['me@example.org']);
 
+// One database for the file: every test has users of its own and asks about them only.
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let prisma: PrismaClient;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = db.prisma;
+});
+afterAll(async () => {
+  await db.drop();
+});
+
 /**
  * A header cut in the middle of a character leaves a lone UTF-16 surrogate, which Postgres's jsonb
  * refuses. The page is stored anyway, the broken character as U+FFFD, and a page without one is
  * stored as it came.
  */
 describe('storeInteractions and broken characters', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let prisma: PrismaClient;
   let owner: { userId: string; accountId: string };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = db.prisma;
     const user = await prisma.user.create({ data: { email: 'me@example.org' } });
     const account = await prisma.mailAccount.create({
       data: { userId: user.id, provider: 'gmail', email: 'me@example.org' },
     });
     owner = { userId: user.id, accountId: account.id };
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('stores a lone surrogate as U+FFFD and keeps whole characters and look-alike text', async () => {
@@ -40,7 +44,10 @@ describe('storeInteractions and broken characters', () => {
     const stored = await storeInteractions(prisma, owner, page, OWN);
     expect(stored.inserted).toBe(2);
 
-    const rows = await prisma.interaction.findMany({ orderBy: { providerMessageId: 'asc' } });
+    const rows = await prisma.interaction.findMany({
+      where: { accountId: owner.accountId },
+      orderBy: { providerMessageId: 'asc' },
+    });
     expect(rows.map((r) => [r.providerMessageId, r.subject, r.fromName])).toEqual([
       ['cut-high', 'Caf\uFFFD', 'Ren\uFFFDe'],
       ['whole', 'Lunch \uD83D\uDE00 \\ud800 is text', 'Alice Example'],
@@ -60,7 +67,7 @@ describe('storeInteractions and broken characters', () => {
     expect(stored.inserted).toBe(450);
 
     const rows = await prisma.interaction.findMany({
-      where: { providerMessageId: { startsWith: 'big-' } },
+      where: { accountId: owner.accountId, providerMessageId: { startsWith: 'big-' } },
       orderBy: { providerMessageId: 'asc' },
     });
     expect(rows.map((r) => r.providerMessageId)).toEqual(page.map((m) => m.providerId));
@@ -70,23 +77,8 @@ describe('storeInteractions and broken characters', () => {
   });
 });
 
-/**
- * Pages stored at the same time (two workers, or the two halves of a big page) while the dirty
- * marks are being cleared: every statement takes its locks in key order, so none deadlocks, and
- * the contacts come out as a one-page-at-a-time store makes them.
- */
-describe('storeInteractions at the same time as other pages and the recompute', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let prisma: PrismaClient;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = db.prisma;
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
-
+/** What a page carries survives the trip exactly, and a long history is read back whole. */
+describe('storeInteractions and the recompute, faithfully', () => {
   it("keeps each message's time to the millisecond, before 1970 and after 2038 too", async () => {
     const times = [
       '2026-03-04T05:06:07.891Z',
@@ -142,7 +134,14 @@ describe('storeInteractions at the same time as other pages and the recompute', 
       lastContactAt: new Date(start + 5_599 * 8_640_000),
     });
   });
+});
 
+/**
+ * Pages stored at the same time (two workers, or the two halves of a big page) while the dirty
+ * marks are being cleared: every statement takes its locks in key order, so none deadlocks, and
+ * the contacts come out as a one-page-at-a-time store makes them.
+ */
+describe('storeInteractions at the same time as other pages and the recompute', () => {
   it('never deadlocks and stores each message once', async () => {
     const pages = overlappingPages();
     const concurrent = await newOwner(prisma, 'one@example.org');
@@ -178,17 +177,6 @@ describe('storeInteractions at the same time as other pages and the recompute', 
  * or the user deletes the interactions.
  */
 describe('interactions and their account', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let prisma: PrismaClient;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = db.prisma;
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
-
   const page = (prefix: string) =>
     Array.from({ length: 3 }, (_, i) => makeMeta({ providerId: `${prefix}-${i}`, threadId: `${prefix}-t` }));
 
