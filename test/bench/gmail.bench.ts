@@ -194,14 +194,27 @@ async function syncRun(o: SyncRunOptions): Promise<void> {
   }
 }
 
-async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
+/** The ingest child (test/bench/gmail-child.ts) on a fresh database; `mode` 'store-only' skips the recomputes. */
+async function ingestChild(
+  n: number,
+  seed: number,
+  adminUrl: string,
+  redisUrl: string,
+  mode: 'sync' | 'store-only',
+): Promise<{ url: string; run: Record<string, unknown> }> {
   const url = await freshDatabase(adminUrl);
-  const run = await runChild(['test/bench/gmail-child.ts', String(n), String(seed), String(NOW)], {
+  const args = ['test/bench/gmail-child.ts', String(n), String(seed), String(NOW)];
+  const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
     DATABASE_URL: url,
     REDIS_URL: redisUrl,
     TOUCHBASE_SECRET: SECRET,
     LOG_LEVEL: 'warn',
   });
+  return { url, run };
+}
+
+async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
+  const { url, run } = await ingestChild(n, seed, adminUrl, redisUrl, 'sync');
   const storeMs = Number(run.storeMs);
   const refreshMs = Number(run.refreshMs);
   const refreshWaitMs = Number(run.refreshWaitMs);
@@ -219,16 +232,7 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
  * ingest figure can be read as storing plus recomputing.
  */
 async function storeOnlyRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
-  const url = await freshDatabase(adminUrl);
-  const run = await runChild(
-    ['test/bench/gmail-child.ts', String(n), String(seed), String(NOW), 'store-only'],
-    {
-      DATABASE_URL: url,
-      REDIS_URL: redisUrl,
-      TOUCHBASE_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-    },
-  );
+  const { run } = await ingestChild(n, seed, adminUrl, redisUrl, 'store-only');
   const storeMs = Number(run.storeMs);
   console.log(
     `\nstoring alone, quota off, ${fmt(n)} messages (the same pages through storeInteractions, no contact recompute; not a sync, whose contacts must be recomputed): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s)`,

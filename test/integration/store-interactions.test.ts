@@ -222,10 +222,7 @@ describe('interactions and their account', () => {
 
   it('makes a page wait for an account being deleted, then refuses it', async () => {
     const owner = await newOwner(prisma, 'racing@example.org');
-    const deleting = new pg.Client({ connectionString: db.url });
-    await deleting.connect();
-    try {
-      await deleting.query('BEGIN');
+    await inOpenTransaction(async (deleting) => {
       await deleting.query('DELETE FROM mail_accounts WHERE id = $1', [owner.accountId]);
       let settled = false;
       const storing = storeInteractions(prisma, owner, page('r'), OWN).finally(() => {
@@ -237,20 +234,15 @@ describe('interactions and their account', () => {
       expect(settled).toBe(false);
       await deleting.query('COMMIT');
       await expect(storing).rejects.toThrow(/does not exist/);
-    } finally {
-      await deleting.end();
-    }
+    });
     expect(await prisma.interaction.count({ where: { userId: owner.userId } })).toBe(0);
   });
 
   it('deletes a page stored while its account was being deleted, once the delete goes through', async () => {
     const owner = await newOwner(prisma, 'late@example.org');
-    const storing = new pg.Client({ connectionString: db.url });
-    await storing.connect();
-    try {
-      // A page stored but not yet committed holds its account: the delete waits for it, then
-      // removes what it stored.
-      await storing.query('BEGIN');
+    // A page stored but not yet committed holds its account: the delete waits for it, then
+    // removes what it stored.
+    await inOpenTransaction(async (storing) => {
       await storing.query(
         `INSERT INTO interactions ("userId", "accountId", "providerMessageId", at, direction)
          VALUES ($1, $2, 'late-1', now(), 'sent')`,
@@ -260,12 +252,22 @@ describe('interactions and their account', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await storing.query('COMMIT');
       await deleting;
-    } finally {
-      await storing.end();
-    }
+    });
     expect(await prisma.interaction.count({ where: { userId: owner.userId } })).toBe(0);
   });
 });
+
+/** Runs `work` on a connection of its own with a transaction begun; `work` commits it. */
+async function inOpenTransaction(work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Eight pages of 240 messages (each stored as two halves) with 60 people between them, every page
