@@ -100,6 +100,105 @@ describe('storeInteractions and the recompute, faithfully', () => {
     expect(rows.map((r) => r.at.toISOString())).toEqual(times);
   });
 
+  it('stores every field as the message gives it, where a field is empty or its usual value too', async () => {
+    const owner = await newOwner(prisma, 'fields@example.org');
+    const own = new Set(['fields@example.org']);
+    const page = [
+      // Sent to three, one a Gmail address whose canonical key differs from it.
+      makeMeta({
+        providerId: 'f-sent',
+        direction: 'sent',
+        from: 'Fields <fields@example.org>',
+        to: '"Jo Smith" <Jo.Smith+trips@googlemail.com>, bob@example.com',
+        cc: 'Carol <carol@example.net>',
+        inReplyTo: '<earlier@example.com>',
+      }),
+      // Received with the user only in Cc, and no thread, Message-ID, subject or sender's name.
+      makeMeta({
+        providerId: 'f-cc',
+        threadId: null,
+        internetMessageId: null,
+        subject: null,
+        from: 'dave@example.com',
+        to: 'erin@example.com',
+        cc: 'fields@example.org',
+      }),
+      // Automated.
+      makeMeta({ providerId: 'f-news', from: 'News <no-reply@example.com>', listId: '<news.example.com>' }),
+    ];
+    await storeInteractions(prisma, owner, page, own);
+    const rows = await prisma.interaction.findMany({
+      where: { accountId: owner.accountId },
+      orderBy: { providerMessageId: 'asc' },
+    });
+    const fields = (r: (typeof rows)[number]) => ({
+      providerMessageId: r.providerMessageId,
+      threadId: r.threadId,
+      internetMessageId: r.internetMessageId,
+      inReplyTo: r.inReplyTo,
+      direction: r.direction,
+      fromAddress: r.fromAddress,
+      fromName: r.fromName,
+      counterparties: r.counterparties,
+      counterpartyNames: r.counterpartyNames,
+      counterpartyKeys: r.counterpartyKeys,
+      recipientCount: r.recipientCount,
+      addressedToUser: r.addressedToUser,
+      subject: r.subject,
+      automatedReason: r.automatedReason,
+    });
+    expect(rows.map(fields)).toEqual([
+      {
+        providerMessageId: 'f-cc',
+        threadId: null,
+        internetMessageId: null,
+        inReplyTo: null,
+        direction: 'received',
+        fromAddress: 'dave@example.com',
+        fromName: null,
+        counterparties: ['dave@example.com'],
+        counterpartyNames: [''],
+        counterpartyKeys: ['dave@example.com'],
+        recipientCount: 2,
+        addressedToUser: false,
+        subject: null,
+        automatedReason: null,
+      },
+      {
+        providerMessageId: 'f-news',
+        threadId: 't1',
+        internetMessageId: '<m1@example.com>',
+        inReplyTo: null,
+        direction: 'received',
+        fromAddress: 'no-reply@example.com',
+        fromName: 'News',
+        counterparties: ['no-reply@example.com'],
+        counterpartyNames: ['News'],
+        counterpartyKeys: ['no-reply@example.com'],
+        recipientCount: 1,
+        addressedToUser: false,
+        subject: 'Lunch?',
+        automatedReason: expect.any(String),
+      },
+      {
+        providerMessageId: 'f-sent',
+        threadId: 't1',
+        internetMessageId: '<m1@example.com>',
+        inReplyTo: '<earlier@example.com>',
+        direction: 'sent',
+        fromAddress: 'fields@example.org',
+        fromName: 'Fields',
+        counterparties: ['jo.smith+trips@googlemail.com', 'bob@example.com', 'carol@example.net'],
+        counterpartyNames: ['Jo Smith', '', 'Carol'],
+        counterpartyKeys: ['josmith@gmail.com', 'bob@example.com', 'carol@example.net'],
+        recipientCount: 3,
+        addressedToUser: true,
+        subject: 'Lunch?',
+        automatedReason: null,
+      },
+    ]);
+  });
+
   it('recomputes a person whose history is longer than one read of it', async () => {
     const owner = await newOwner(prisma, 'close@example.org');
     const start = Date.UTC(2024, 0, 1);
