@@ -3,33 +3,33 @@
  * peak RSS is the ingest's alone. Prints one JSON line. Settings come from the environment.
  * (The sync runs use test/support/sync-process.ts.)
  *
- *   tsx test/bench/gmail-child.ts <messages> <seed> <nowMs> [store-only]
+ *   tsx test/bench/gmail-child.ts <recording> <owner address> [store-only]
+ *
+ * The recording (gmail-recording.ts) is the mailbox as Gmail answers it, written beforehand.
  */
 import { parseConfig } from '../../src/config/config.ts';
 import { createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { ingestMailbox } from './gmail-ingest.ts';
-import { syntheticMailbox } from './synthetic-mailbox.ts';
+import { recordedPages } from './gmail-recording.ts';
 
-const [messages = 0, seed = 1, now = Date.now()] = process.argv.slice(2, 5).map(Number);
-const storeOnly = process.argv[5] === 'store-only';
+const [recording = '', owner = ''] = process.argv.slice(2, 4);
+const storeOnly = process.argv[4] === 'store-only';
 const config = parseConfig(process.env);
 const ctx = createContext(config, { log: createLogger('warn') });
 const cpuStart = process.cpuUsage();
 try {
-  const mailbox = syntheticMailbox({ messages, seed, now });
-  const user = await ctx.prisma.user.create({ data: { email: mailbox.me.email } });
+  const user = await ctx.prisma.user.create({ data: { email: owner } });
   const account = await ctx.prisma.mailAccount.create({
-    data: { userId: user.id, provider: 'gmail', email: mailbox.me.email, scopes: [] },
+    data: { userId: user.id, provider: 'gmail', email: owner, scopes: [] },
   });
   let peakHeap = 0;
   const result = await ingestMailbox(
     ctx.prisma,
     { userId: user.id, accountId: account.id },
-    new Set([mailbox.me.email]),
-    mailbox.threads(),
+    new Set([owner]),
+    recordedPages(recording),
     {
-      pageSize: 500,
       chunkPages: config.BACKFILL_CHUNK_PAGES,
       groupSizeLimit: config.GROUP_SIZE_LIMIT,
       recompute: !storeOnly,

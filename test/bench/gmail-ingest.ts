@@ -1,12 +1,8 @@
 import { refreshDirtyContacts } from '../../src/contacts/refresh-dirty-contacts.ts';
 import type { PrismaClient } from '../../src/lib/prisma.ts';
-import { isSkippedMessage, toMessageMeta } from '../../src/providers/gmail/to-message-meta.ts';
-import { WANTED_HEADERS } from '../../src/providers/header-names.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import { isContactRefreshDue } from '../../src/sync/contact-refresh-policy.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
-import type { FakeGmailMessage } from '../fakes/gmail/fake-gmail.ts';
-import { renderMessage } from '../fakes/gmail/message-resource.ts';
 
 export interface IngestResult {
   messages: number;
@@ -30,17 +26,17 @@ export interface IngestResult {
  * (which marks the touched addresses dirty), and refreshDirtyContacts as its chunks of
  * `chunkPages` pages run it: awaited at the first chunk's end and at the end; between, when
  * isContactRefreshDue says so at a chunk's start, beside that chunk's pages and awaited at its
- * end. Each page is
- * built from the generator just before it is stored - rendered as Gmail's metadata resource and
- * normalised by the real toMessageMeta - so memory holds one page, whatever the mailbox size.
+ * end. The
+ * pages come as the Gmail provider hands them over (recordedPages: Gmail's answers, parsed and
+ * normalised), one at a time, so memory holds one page whatever the mailbox size. Getting a page
+ * is not counted in the store's time.
  */
 export async function ingestMailbox(
   prisma: PrismaClient,
   owner: { userId: string; accountId: string },
   own: ReadonlySet<string>,
-  threads: Iterable<FakeGmailMessage[]>,
+  pages: AsyncIterable<MessageMeta[]>,
   options: {
-    pageSize: number;
     chunkPages: number;
     groupSizeLimit: number;
     /** False: store the pages and recompute nothing (what storing alone costs). */
@@ -95,25 +91,8 @@ export async function ingestMailbox(
       beside.catch(() => {}); // awaited at the chunk's end
     }
   };
-  let page: MessageMeta[] = [];
-  for (const thread of threads) {
-    for (const message of thread) {
-      const meta = asProviderSees(message);
-      if (meta) page.push(meta);
-      if (page.length >= options.pageSize) {
-        await store(page);
-        page = [];
-      }
-    }
-  }
-  if (page.length > 0) await store(page);
+  for await (const page of pages) await store(page);
   if (beside) await wait(beside);
   if (recompute) await wait(refresh());
   return result;
-}
-
-/** What the Gmail provider makes of a message fetched with format=metadata. */
-export function asProviderSees(message: FakeGmailMessage): MessageMeta | null {
-  if (isSkippedMessage(message.labelIds)) return null;
-  return toMessageMeta(renderMessage({ ...message, historyId: 1 }, 'metadata', [...WANTED_HEADERS]));
 }

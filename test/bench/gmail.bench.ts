@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/config.ts';
@@ -12,6 +14,7 @@ import { connectAccount } from '../../src/oauth/connect-account.ts';
 import { type GmailMethod, gmailQuota } from '../../src/providers/gmail/gmail-quota.ts';
 import { type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
+import { recordMailbox } from './gmail-recording.ts';
 import { syntheticMailbox } from './synthetic-mailbox.ts';
 
 const DATABASE = 'touchbase_bench_gmail';
@@ -36,8 +39,9 @@ let heapMb = 0;
  *    budget is multiplied and the latency divided by one factor, chosen so that the quota floor
  *    lasts --floor-seconds; every figure is printed at that scale.
  * 2. Ingest with the quota off: the same pages through storeInteractions, and the batched
- *    recompute of dirty contacts (refreshDirtyContacts) at the chunk ends sync does it at, at --ingest messages and at --big messages (generated page by page, never
- *    held whole), each in a process of its own for its peak RSS.
+ *    recompute of dirty contacts (refreshDirtyContacts) at the chunk ends sync does it at, at --ingest messages and at --big messages, each in a process of its own for its peak RSS. The
+ *    mailbox is first recorded to a file as Gmail's answers (written and read a page at a time,
+ *    never held whole), so the ingest process does only what the sync's does with them.
  */
 export async function runGmailBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -194,7 +198,11 @@ async function syncRun(o: SyncRunOptions): Promise<void> {
   }
 }
 
-/** The ingest child (test/bench/gmail-child.ts) on a fresh database; `mode` 'store-only' skips the recomputes. */
+/**
+ * The ingest child (test/bench/gmail-child.ts) on a fresh database; `mode` 'store-only' skips the
+ * recomputes. The mailbox is recorded first, as Gmail's answers (gmail-recording.ts): the child
+ * reads, parses and normalises them, then stores, and its process holds nothing of the fake's.
+ */
 async function ingestChild(
   n: number,
   seed: number,
@@ -203,14 +211,21 @@ async function ingestChild(
   mode: 'sync' | 'store-only',
 ): Promise<{ url: string; run: Record<string, unknown> }> {
   const url = await freshDatabase(adminUrl);
-  const args = ['test/bench/gmail-child.ts', String(n), String(seed), String(NOW)];
-  const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
-    DATABASE_URL: url,
-    REDIS_URL: redisUrl,
-    TOUCHBASE_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-  });
-  return { url, run };
+  const dir = await mkdtemp(join(tmpdir(), 'touchbase-bench-'));
+  try {
+    const recording = join(dir, 'mailbox.jsonl');
+    const { owner } = await recordMailbox(recording, { messages: n, seed, now: NOW, pageSize: LIST_PAGE });
+    const args = ['test/bench/gmail-child.ts', recording, owner];
+    const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
+      DATABASE_URL: url,
+      REDIS_URL: redisUrl,
+      TOUCHBASE_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+    });
+    return { url, run };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
@@ -220,7 +235,7 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
   const refreshWaitMs = Number(run.refreshWaitMs);
   const ceiling = await insertCeiling(url);
   console.log(
-    `\ningest, quota off, ${fmt(n)} messages in pages of ${LIST_PAGE} (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
+    `\ningest, quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
   console.log(
     `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and account check), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
