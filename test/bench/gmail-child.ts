@@ -24,6 +24,7 @@ try {
     data: { userId: user.id, provider: 'gmail', email: owner, scopes: [] },
   });
   let peakHeap = 0;
+  const started = performance.now();
   const result = await ingestMailbox(
     ctx.prisma,
     { userId: user.id, accountId: account.id },
@@ -38,10 +39,13 @@ try {
       },
     },
   );
+  const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   console.log(
     JSON.stringify({
       ...result,
+      // From the first page read to the last recompute's end: reading and normalising included.
+      wallMs,
       contacts: await ctx.prisma.contact.count(),
       interactions: await ctx.prisma.interaction.count(),
       peakHeapMb: peakHeap / 2 ** 20,

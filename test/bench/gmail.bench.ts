@@ -15,6 +15,7 @@ import { type GmailMethod, gmailQuota } from '../../src/providers/gmail/gmail-qu
 import { type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
 import { recordMailbox } from './gmail-recording.ts';
+import { postgresCpuMs } from './postgres-cpu.ts';
 import { syntheticMailbox } from './synthetic-mailbox.ts';
 
 const DATABASE = 'touchbase_bench_gmail';
@@ -216,12 +217,15 @@ async function ingestChild(
     const recording = join(dir, 'mailbox.jsonl');
     const { owner } = await recordMailbox(recording, { messages: n, seed, now: NOW, pageSize: LIST_PAGE });
     const args = ['test/bench/gmail-child.ts', recording, owner];
+    const pgBefore = await postgresCpuMs();
     const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
       DATABASE_URL: url,
       REDIS_URL: redisUrl,
       TOUCHBASE_SECRET: SECRET,
       LOG_LEVEL: 'warn',
     });
+    const pgAfter = await postgresCpuMs();
+    if (pgBefore !== null && pgAfter !== null) run.postgresCpuMs = pgAfter - pgBefore;
     return { url, run };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -237,6 +241,7 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
   console.log(
     `\ningest, quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
+  console.log(cpuLine(run));
   console.log(
     `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and account check), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,
   );
@@ -252,6 +257,25 @@ async function storeOnlyRun(n: number, seed: number, adminUrl: string, redisUrl:
   console.log(
     `\nstoring alone, quota off, ${fmt(n)} messages (the same pages through storeInteractions, no contact recompute; not a sync, whose contacts must be recomputed): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s)`,
   );
+  console.log(cpuLine(run));
+}
+
+/**
+ * What an ingest run cost the machine: the ingest process's CPU and Postgres's (every Postgres
+ * process, background writers included), against what the machine's cores offer over the run's
+ * wall time (reading and normalising the pages included). At 100% nothing on this machine could
+ * go faster: the way up is less work per message, or more cores.
+ */
+function cpuLine(run: Record<string, unknown>): string {
+  const messages = Number(run.messages);
+  const per100k = (ms: number) => `${((ms / 1000) * (100_000 / messages)).toFixed(1)}`;
+  const node = Number(run.cpuMs);
+  const wall = Number(run.wallMs);
+  if (typeof run.postgresCpuMs !== 'number')
+    return `  CPU per 100,000 messages: ingest process ${per100k(node)} s (Postgres's not visible from here)`;
+  const postgres = run.postgresCpuMs;
+  const busy = (node + postgres) / (wall * cpus().length);
+  return `  CPU per 100,000 messages: ingest process ${per100k(node)} s + Postgres ${per100k(postgres)} s = ${per100k(node + postgres)} core-seconds; over the run's ${(wall / 1000).toFixed(1)} s (reading and normalising the pages included) the ${cpus().length} cores were ${(busy * 100).toFixed(0)}% busy`;
 }
 
 /**
