@@ -26,10 +26,10 @@ export interface IngestResult {
  * (which marks the touched addresses dirty), and refreshDirtyContacts as its chunks of
  * `chunkPages` pages run it: awaited at the first chunk's end and at the end; between, when
  * isContactRefreshDue says so at a chunk's start, beside that chunk's pages and awaited at its
- * end. The
- * pages come as the Gmail provider hands them over (recordedPages: Gmail's answers, parsed and
- * normalised), one at a time, so memory holds one page whatever the mailbox size. Getting a page
- * is not counted in the store's time.
+ * end. The pages come
+ * as the Gmail provider hands them over (recordedPages: Gmail's answers, parsed and normalised),
+ * one at a time, so memory holds one page whatever the mailbox size. Getting a page is not counted
+ * in the store's time.
  */
 export async function ingestMailbox(
   prisma: PrismaClient,
