@@ -5,7 +5,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createPrisma, type PrismaClient } from './prisma.ts';
 import { ReadAhead } from './read-ahead.ts';
-import { createRedis } from './redis.ts';
+import { createRedis, logRedisErrors } from './redis.ts';
 import { createTokenCipher, type TokenCipher } from './token-cipher.ts';
 
 /** What a process builds once and hands to use cases: the dependencies, nothing global. */
@@ -36,12 +36,16 @@ export function createContext(config: Config, options: { clock?: Clock; log?: Lo
     clock: options.clock ?? systemClock,
     readAhead: new ReadAhead(),
     redis() {
-      redis ??= createRedis(config.REDIS_URL);
+      if (!redis) {
+        redis = createRedis(config.REDIS_URL);
+        logRedisErrors(redis, log, 'app');
+      }
       return redis;
     },
     queues() {
       queues ??= createQueues(context.redis(), config.QUEUE_PREFIX, {
         syncRetryBaseMs: config.SYNC_RETRY_BASE_SECONDS * 1000,
+        log,
       });
       return queues;
     },

@@ -1,6 +1,8 @@
 import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { Logger } from '../lib/logger.ts';
+import { logRedisErrors } from '../lib/redis.ts';
 
 export const QUEUE_NAMES = { sync: 'sync', digest: 'digest', command: 'command' } as const;
 
@@ -48,8 +50,13 @@ export interface Queues {
 export function createQueues(
   connection: Redis,
   prefix: string,
-  options: { syncRetryBaseMs?: number } = {},
+  options: { syncRetryBaseMs?: number; log?: Logger } = {},
 ): Queues {
+  // Without a listener BullMQ prints each error of a queue's connection to stderr, once per
+  // failed reconnect while Redis is away.
+  const watch = (emitter: Parameters<typeof logRedisErrors>[0], source: string) => {
+    if (options.log) logRedisErrors(emitter, options.log, source);
+  };
   // A sync job that failed for a passing reason (a 5xx storm outlasting the in-request retries)
   // waits this long, then doubles (with jitter), for its few attempts.
   const syncBackoff = { type: 'exponential', delay: options.syncRetryBaseMs ?? 30_000, jitter: 0.5 };
@@ -64,6 +71,7 @@ export function createQueues(
     prefix,
     defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 } },
   });
+  for (const queue of [sync, digest, command]) watch(queue, `${queue.name} queue`);
   const events = new Map<string, QueueEvents>();
   const eventConnections: Redis[] = [];
   return {
@@ -78,6 +86,8 @@ export function createQueues(
         const eventConnection = connection.duplicate({ maxRetriesPerRequest: null });
         eventConnections.push(eventConnection);
         queueEvents = new QueueEvents(QUEUE_NAMES[name], { connection: eventConnection, prefix });
+        watch(eventConnection, `${name} events connection`);
+        watch(queueEvents, `${name} events`);
         events.set(name, queueEvents);
       }
       return queueEvents;
