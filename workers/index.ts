@@ -5,8 +5,13 @@ import { AppError } from '../src/lib/errors.ts';
 import type { Logger } from '../src/lib/logger.ts';
 import { pendingMigrations } from '../src/lib/migrations.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
-import { createRedis } from '../src/lib/redis.ts';
-import { scheduleAccountSync, scheduleDigestSweep, scheduleUserDigest } from '../src/queues/queues.ts';
+import { createRedis, logRedisErrors } from '../src/lib/redis.ts';
+import {
+  enqueueSync,
+  scheduleAccountSync,
+  scheduleDigestSweep,
+  scheduleUserDigest,
+} from '../src/queues/queues.ts';
 import { createCommandWorker } from './command.worker.ts';
 import { createDigestWorker } from './digest.worker.ts';
 import { createSyncWorker } from './sync.worker.ts';
@@ -26,16 +31,20 @@ export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
   await refusePendingMigrations(ctx.config.DATABASE_URL);
   await reconcileSchedules(ctx);
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
+  logRedisErrors(connection, ctx.log, 'worker');
   const workers: Worker[] = [
     createSyncWorker(ctx, connection),
     createDigestWorker(ctx, connection),
     createCommandWorker(ctx, connection),
   ];
+  for (const worker of workers) logRedisErrors(worker, ctx.log, `${worker.name} worker`);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const watch = watchSchedules(ctx);
   ctx.log.info({ event: 'worker.started', queues: workers.map((w) => w.name) }, 'workers started');
   return {
     workers,
     async close(graceMs = 30_000, hurry) {
+      watch.stop();
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
       // After a forced stop this may settle late, with the connection gone: never unhandled.
       graceful.catch(() => undefined);
@@ -108,8 +117,11 @@ export async function refusePendingMigrations(databaseUrl: string): Promise<void
 }
 
 /**
- * Schedules live in Redis; the truth lives in Postgres. Re-declaring them at start-up (idempotent)
- * means a Redis flush or a new Redis never silently stops syncs or digests.
+ * Schedules live in Redis; the truth lives in Postgres. Re-declaring them (idempotent) at start-up
+ * and whenever Redis has lost them means a Redis flush or a new Redis never silently stops syncs or
+ * digests. A backfill carries itself on from chunk to chunk by a job in Redis, so every unfinished
+ * one is asked to go on too: a sync job finds the chain's next chunk if it is there and leaves
+ * the work to it. The marker set last says this Redis has all of it.
  */
 async function reconcileSchedules(ctx: AppContext): Promise<void> {
   const queues = ctx.queues();
@@ -119,4 +131,42 @@ async function reconcileSchedules(ctx: AppContext): Promise<void> {
   const users = await ctx.prisma.user.findMany();
   for (const user of users) await scheduleUserDigest(queues, user);
   await scheduleDigestSweep(queues);
+  for (const account of accounts)
+    if (account.backfillState !== null) await enqueueSync(queues, account.id, 'schedule');
+  await ctx.redis().set(schedulesMarker(ctx), new Date().toISOString());
+}
+
+function schedulesMarker(ctx: AppContext): string {
+  return `${ctx.config.QUEUE_PREFIX}:schedules-declared`;
+}
+
+/**
+ * Redis can come back empty while the workers run: restarted without its append-only file,
+ * failed over to a fresh replica, flushed. Every job and schedule is gone then, and without this
+ * nothing would sync again until a worker restarted. Every SCHEDULE_CHECK_SECONDS each worker
+ * process looks for the marker reconcileSchedules sets; when it is gone, it declares everything
+ * again (several workers doing so at once add nothing: schedules are upserted, sync jobs
+ * deduplicated). While Redis is unreachable the check fails and is tried at the next tick.
+ */
+function watchSchedules(ctx: AppContext): { stop(): void } {
+  let checking = false;
+  const check = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      if ((await ctx.redis().exists(schedulesMarker(ctx))) === 1) return;
+      ctx.log.warn(
+        { event: 'worker.schedules_lost' },
+        'Redis holds no schedules (it restarted empty or was flushed): declaring them again from the database, and resuming unfinished backfills',
+      );
+      await reconcileSchedules(ctx);
+    } catch (error) {
+      ctx.log.debug({ event: 'worker.schedules_check_failed', err: String(error) }, 'schedule check failed');
+    } finally {
+      checking = false;
+    }
+  };
+  const timer = setInterval(() => void check(), ctx.config.SCHEDULE_CHECK_SECONDS * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

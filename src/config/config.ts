@@ -72,6 +72,8 @@ export const configSchema = z.object({
   BACKFILL_CHUNK_SECONDS: positiveInt(60),
   // How long a sync job of a killed worker stays claimed before another worker takes it over.
   SYNC_STALLED_SECONDS: positiveInt(30),
+  // How often each worker checks that Redis still holds the schedules (declared again if not).
+  SCHEDULE_CHECK_SECONDS: positiveInt(30),
   // First wait before a failed sync job is tried again (it doubles, with jitter, over 5 attempts).
   SYNC_RETRY_BASE_SECONDS: positiveInt(30),
   // First wait of the in-request backoff on a provider 5xx or timeout (doubles, with jitter).
