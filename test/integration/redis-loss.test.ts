@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/lib/context.ts';
-import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
+import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 import { type CliRun, startCli } from '../support/run-cli.ts';
 import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
@@ -8,13 +8,7 @@ import { waitFor } from '../support/wait-for.ts';
 
 const OWNER = 'lee@example.com';
 // 3,000 messages each in its own thread: six list pages of 500, one chunk job each.
-const mailbox = buildThreadedMailbox({
-  owner: OWNER,
-  now: new Date(),
-  threads: 3000,
-  perThread: 1,
-  shape: 'singletons',
-});
+const mailbox = singletonMailbox(OWNER, 3_000);
 
 /**
  * Redis comes back empty while a worker runs (a restart without its append-only file, a failover

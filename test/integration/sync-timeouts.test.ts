@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
+import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type RequestLog, startRequestLog } from '../support/request-log.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const OWNER = 'ash@example.com';
-const mailbox = buildThreadedMailbox({
-  owner: OWNER,
-  now: new Date(),
-  threads: 60,
-  perThread: 1,
-  shape: 'singletons',
-});
+const mailbox = singletonMailbox(OWNER, 60);
 
 describe('Gmail requests that never get an answer', () => {
   let env: TestEnv;

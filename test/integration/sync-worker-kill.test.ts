@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/lib/context.ts';
-import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
+import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type RequestLog, startRequestLog } from '../support/request-log.ts';
 import { type CliRun, runCli, startCli } from '../support/run-cli.ts';
 import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
@@ -8,13 +8,7 @@ import { waitFor } from '../support/wait-for.ts';
 
 const OWNER = 'kim@example.com';
 // 3,000 messages each in its own thread: six list pages of 500, read a message at a time.
-const mailbox = buildThreadedMailbox({
-  owner: OWNER,
-  now: new Date(),
-  threads: 3000,
-  perThread: 1,
-  shape: 'singletons',
-});
+const mailbox = singletonMailbox(OWNER, 3_000);
 const PAGES = 6;
 
 describe('a worker process killed (SIGKILL) mid-backfill', () => {
