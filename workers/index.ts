@@ -1,5 +1,8 @@
 import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createCommandSigner } from '../src/commands/command-token.ts';
+import { findStoredDigestReplies } from '../src/commands/find-stored-digest-replies.ts';
+import { DAY_MS } from '../src/lib/clock.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
 import type { Logger } from '../src/lib/logger.ts';
@@ -7,6 +10,7 @@ import { pendingMigrations } from '../src/lib/migrations.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { createRedis, logRedisErrors } from '../src/lib/redis.ts';
 import {
+  enqueueCommand,
   enqueueSync,
   scheduleAccountSync,
   scheduleDigestSweep,
@@ -29,7 +33,9 @@ export interface RunningWorkers {
 /** Every worker of touchbase in this process. Any number of such processes share the queues. */
 export async function startWorkers(ctx: AppContext): Promise<RunningWorkers> {
   await refusePendingMigrations(ctx.config.DATABASE_URL);
-  await reconcileSchedules(ctx);
+  await reconcileSchedules(ctx, {
+    redisWasEmpty: (await ctx.redis().exists(schedulesMarker(ctx))) === 0,
+  });
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
   logRedisErrors(connection, ctx.log, 'worker');
   const workers: Worker[] = [
@@ -121,9 +127,12 @@ export async function refusePendingMigrations(databaseUrl: string): Promise<void
  * and whenever Redis has lost them means a Redis flush or a new Redis never silently stops syncs or
  * digests. A backfill carries itself on from chunk to chunk by a job in Redis, so every unfinished
  * one is asked to go on too: a sync job finds the chain's next chunk if it is there and leaves
- * the work to it. The marker set last says this Redis has all of it.
+ * the work to it. A Redis that was empty (`redisWasEmpty`: no marker) also lost the command jobs
+ * of digest replies not yet applied, which sync found once, when it stored them: they are found
+ * again in the stored mail of the last REPLY_RECHECK_DAYS. The marker set last says this Redis
+ * has all of it.
  */
-async function reconcileSchedules(ctx: AppContext): Promise<void> {
+async function reconcileSchedules(ctx: AppContext, options: { redisWasEmpty: boolean }): Promise<void> {
   const queues = ctx.queues();
   const accounts = await ctx.prisma.mailAccount.findMany({ where: { status: AccountStatus.ACTIVE } });
   for (const account of accounts)
@@ -133,8 +142,28 @@ async function reconcileSchedules(ctx: AppContext): Promise<void> {
   await scheduleDigestSweep(queues);
   for (const account of accounts)
     if (account.backfillState !== null) await enqueueSync(queues, account.id, 'schedule');
+  if (options.redisWasEmpty) {
+    const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
+    const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);
+    let requeued = 0;
+    for (const account of accounts) {
+      const owner = { userId: account.userId, accountId: account.id };
+      for (const candidate of await findStoredDigestReplies(ctx.prisma, owner, since, signer)) {
+        await enqueueCommand(queues, { accountId: account.id, candidate });
+        requeued++;
+      }
+    }
+    if (requeued > 0)
+      ctx.log.info(
+        { event: 'worker.replies_requeued', requeued },
+        'digest replies not yet applied were queued again',
+      );
+  }
   await ctx.redis().set(schedulesMarker(ctx), new Date().toISOString());
 }
+
+/** Two weekly digests: a reply older than that is not looked for again. */
+const REPLY_RECHECK_DAYS = 14;
 
 function schedulesMarker(ctx: AppContext): string {
   return `${ctx.config.QUEUE_PREFIX}:schedules-declared`;
@@ -159,7 +188,7 @@ function watchSchedules(ctx: AppContext): { stop(): void } {
         { event: 'worker.schedules_lost' },
         'Redis holds no schedules (it restarted empty or was flushed): declaring them again from the database, and resuming unfinished backfills',
       );
-      await reconcileSchedules(ctx);
+      await reconcileSchedules(ctx, { redisWasEmpty: true });
     } catch (error) {
       ctx.log.debug({ event: 'worker.schedules_check_failed', err: String(error) }, 'schedule check failed');
     } finally {

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandSigner } from '../../src/commands/command-token.ts';
+import { findAccountDigestReplies } from '../../src/commands/find-account-digest-replies.ts';
+import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
+import { enqueueCommand } from '../../src/queues/queues.ts';
+import { startWorkers } from '../../workers/index.ts';
+import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 import { type CliRun, startCli } from '../support/run-cli.ts';
-import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
+import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const OWNER = 'lee@example.com';
@@ -87,5 +95,90 @@ describe('Redis lost and back empty in the middle of a backfill', () => {
       .map((line) => (JSON.parse(line) as { source: string }).source);
     expect(sources.length).toBeGreaterThan(0);
     expect(new Set(sources).size).toBe(sources.length);
+  });
+});
+
+/**
+ * Sync finds a reply to a digest once, when it stores the page, and only the reply's command job
+ * remembers it until it is applied. Redis lost that job: the worker that finds Redis empty finds
+ * the reply again in the stored mail.
+ */
+describe('a digest reply whose command job went with Redis', () => {
+  const now = new Date('2026-11-23T09:00:00Z');
+  const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
+  let redis: PrivateRedis;
+  let sink: SmtpSink;
+  let env: TestEnv;
+  let ctx: AppContext;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    sink = await startSmtpSink();
+    env = await startTestEnv({
+      owner: SAMPLE_OWNER.email,
+      messages: sample.messages,
+      settings: { REDIS_URL: redis.url, SMTP_URL: sink.url },
+    });
+    ctx = env.context({ clock: fixedClock(now) });
+  });
+  afterAll(async () => {
+    await env?.close();
+    await sink?.close();
+    await redis?.close();
+  });
+
+  it('is applied once by the worker that finds Redis empty', async () => {
+    const { user, account } = await connectFake(ctx);
+    await syncOnce(ctx, account.id);
+    expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
+    const digest = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
+    const items = digest.items as { n: number; contact: { id: string } }[];
+    env.fake.addMessage({
+      id: 'reply-lost',
+      threadId: 'reply-lost-thread',
+      labelIds: ['SENT'],
+      internalDate: now.getTime() + 60_000,
+      headers: [
+        { name: 'From', value: `${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>` },
+        { name: 'To', value: SAMPLE_OWNER.email },
+        { name: 'Subject', value: 'Re: your digest' },
+        { name: 'Message-ID', value: '<reply-lost@mail.example.com>' },
+        { name: 'In-Reply-To', value: digest.messageId },
+      ],
+      body: 'snooze 3 3w',
+    });
+    // The sync that stores the reply queues its command, as the sync worker does; no command
+    // worker runs yet.
+    const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
+    const owner = { userId: user.id, accountId: account.id };
+    await syncOnce(ctx, account.id, {
+      onMessages: async (messages) => {
+        for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer))
+          await enqueueCommand(ctx.queues(), { accountId: account.id, candidate });
+      },
+    });
+    expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(1);
+    await redis.restartEmpty();
+    expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(0);
+
+    const workers = await startWorkers(ctx);
+    try {
+      const row = await waitFor(
+        () =>
+          ctx.prisma.digestReply.findFirst({
+            where: { providerMessageId: 'reply-lost', confirmationMessageId: { not: null } },
+          }),
+        'the lost reply to be applied',
+        30_000,
+      );
+      expect(row.applied).toHaveLength(1);
+    } finally {
+      await workers.close(5_000);
+    }
+    const snoozed = await ctx.prisma.contact.findUniqueOrThrow({
+      where: { id: items.find((i) => i.n === 3)?.contact.id ?? '' },
+    });
+    expect(snoozed.snoozedUntil?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
+    expect(await ctx.prisma.digestReply.count()).toBe(1);
   });
 });
