@@ -101,10 +101,38 @@ export async function runGmailBench(argv: string[]): Promise<void> {
       });
     }
   }
-  for (const n of [Number(values.ingest), Number(values.big)]) {
-    if (n > 0) await ingestRun(n, seed, values.url, values.redis);
+  // Each mailbox size is recorded once, for every run that reads it.
+  const dir = await mkdtemp(join(tmpdir(), 'touchbase-bench-'));
+  const recorded = new Map<number, Promise<Recording>>();
+  const recording = (n: number) => {
+    let made = recorded.get(n);
+    if (!made) {
+      const file = join(dir, `mailbox-${n}.jsonl`);
+      made = recordMailbox(file, { messages: n, seed, now: NOW, pageSize: LIST_PAGE }).then(({ owner }) => ({
+        n,
+        file,
+        owner,
+      }));
+      recorded.set(n, made);
+    }
+    return made;
+  };
+  try {
+    for (const n of [Number(values.ingest), Number(values.big)]) {
+      if (n > 0) await ingestRun(await recording(n), values.url, values.redis);
+    }
+    if (Number(values.ingest) > 0)
+      await storeOnlyRun(await recording(Number(values.ingest)), values.url, values.redis);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  if (Number(values.ingest) > 0) await storeOnlyRun(Number(values.ingest), seed, values.url, values.redis);
+}
+
+/** A synthetic mailbox of `n` messages recorded as Gmail's answers (gmail-recording.ts). */
+interface Recording {
+  n: number;
+  file: string;
+  owner: string;
 }
 
 interface SyncRunOptions {
@@ -203,39 +231,32 @@ async function syncRun(o: SyncRunOptions): Promise<void> {
 
 /**
  * The ingest child (test/bench/gmail-child.ts) on a fresh database; `mode` 'store-only' skips the
- * recomputes. The mailbox is recorded first, as Gmail's answers (gmail-recording.ts): the child
- * reads, parses and normalises them, then stores, and its process holds nothing of the fake's.
+ * recomputes. The child reads the recorded answers, parses and normalises them, then stores, and
+ * its process holds nothing of the fake's.
  */
 async function ingestChild(
-  n: number,
-  seed: number,
+  recording: Recording,
   adminUrl: string,
   redisUrl: string,
   mode: 'sync' | 'store-only',
 ): Promise<{ url: string; run: Record<string, unknown> }> {
   const url = await freshDatabase(adminUrl);
-  const dir = await mkdtemp(join(tmpdir(), 'touchbase-bench-'));
-  try {
-    const recording = join(dir, 'mailbox.jsonl');
-    const { owner } = await recordMailbox(recording, { messages: n, seed, now: NOW, pageSize: LIST_PAGE });
-    const args = ['test/bench/gmail-child.ts', recording, owner];
-    const pgBefore = await postgresCpuMs();
-    const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
-      DATABASE_URL: url,
-      REDIS_URL: redisUrl,
-      TOUCHBASE_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-    });
-    const pgAfter = await postgresCpuMs();
-    if (pgBefore !== null && pgAfter !== null) run.postgresCpuMs = pgAfter - pgBefore;
-    return { url, run };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const args = ['test/bench/gmail-child.ts', recording.file, recording.owner];
+  const pgBefore = await postgresCpuMs();
+  const run = await runChild(mode === 'store-only' ? [...args, 'store-only'] : args, {
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    TOUCHBASE_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+  });
+  const pgAfter = await postgresCpuMs();
+  if (pgBefore !== null && pgAfter !== null) run.postgresCpuMs = pgAfter - pgBefore;
+  return { url, run };
 }
 
-async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
-  const { url, run } = await ingestChild(n, seed, adminUrl, redisUrl, 'sync');
+async function ingestRun(recording: Recording, adminUrl: string, redisUrl: string): Promise<void> {
+  const { n } = recording;
+  const { url, run } = await ingestChild(recording, adminUrl, redisUrl, 'sync');
   const storeMs = Number(run.storeMs);
   const refreshMs = Number(run.refreshMs);
   const refreshWaitMs = Number(run.refreshWaitMs);
@@ -253,8 +274,9 @@ async function ingestRun(n: number, seed: number, adminUrl: string, redisUrl: st
  * The ingest's pages stored with no contact recompute at all: what storing alone costs, so the
  * ingest figure can be read as storing plus recomputing.
  */
-async function storeOnlyRun(n: number, seed: number, adminUrl: string, redisUrl: string): Promise<void> {
-  const { run } = await ingestChild(n, seed, adminUrl, redisUrl, 'store-only');
+async function storeOnlyRun(recording: Recording, adminUrl: string, redisUrl: string): Promise<void> {
+  const { n } = recording;
+  const { run } = await ingestChild(recording, adminUrl, redisUrl, 'store-only');
   const storeMs = Number(run.storeMs);
   console.log(
     `\nstoring alone, quota off, ${fmt(n)} messages (the same pages through storeInteractions, no contact recompute; not a sync, whose contacts must be recomputed): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s)`,
