@@ -135,13 +135,13 @@ export async function refusePendingMigrations(databaseUrl: string): Promise<void
 async function reconcileSchedules(ctx: AppContext, options: { redisWasEmpty: boolean }): Promise<void> {
   const queues = ctx.queues();
   const accounts = await ctx.prisma.mailAccount.findMany({ where: { status: AccountStatus.ACTIVE } });
-  for (const account of accounts)
+  for (const account of accounts) {
     await scheduleAccountSync(queues, account.id, ctx.config.SYNC_INTERVAL_MINUTES);
+    if (account.backfillState !== null) await enqueueSync(queues, account.id, 'schedule');
+  }
   const users = await ctx.prisma.user.findMany();
   for (const user of users) await scheduleUserDigest(queues, user);
   await scheduleDigestSweep(queues);
-  for (const account of accounts)
-    if (account.backfillState !== null) await enqueueSync(queues, account.id, 'schedule');
   if (options.redisWasEmpty) {
     const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
     const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);

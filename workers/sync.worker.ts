@@ -1,11 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
-import { createCommandSigner } from '../src/commands/command-token.ts';
+import { type CommandSigner, createCommandSigner } from '../src/commands/command-token.ts';
 import { findAccountDigestReplies } from '../src/commands/find-account-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
+import type { MessageMeta } from '../src/providers/types.ts';
 import {
   backfillChunkJobId,
   enqueueBackfillChunk,
@@ -118,12 +119,8 @@ export function createSyncWorker(
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
           chunk: backfillChunk(ctx.config, provider),
           onProgress,
-          onMessages: async (messages) => {
-            const owner = { userId: account.userId, accountId };
-            for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer)) {
-              await enqueueCommand(ctx.queues(), { accountId, candidate });
-            }
-          },
+          onMessages: (messages) =>
+            queueDigestReplies(ctx, { userId: account.userId, accountId }, messages, signer),
         },
         accountId,
       );
@@ -152,4 +149,18 @@ export function createSyncWorker(
   }
   logFailures(worker, ctx.log, 'accountId');
   return worker;
+}
+
+/**
+ * What sync does with each page's messages: the replies to a digest among them become command
+ * jobs (one per message, however often it is seen; a command applies once).
+ */
+export async function queueDigestReplies(
+  ctx: AppContext,
+  owner: { userId: string; accountId: string },
+  messages: MessageMeta[],
+  signer: CommandSigner,
+): Promise<void> {
+  for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer))
+    await enqueueCommand(ctx.queues(), { accountId: owner.accountId, candidate });
 }

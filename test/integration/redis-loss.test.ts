@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandSigner } from '../../src/commands/command-token.ts';
-import { findAccountDigestReplies } from '../../src/commands/find-account-digest-replies.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
-import { enqueueCommand } from '../../src/queues/queues.ts';
 import { startWorkers } from '../../workers/index.ts';
+import { queueDigestReplies } from '../../workers/sync.worker.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
@@ -152,10 +151,7 @@ describe('a digest reply whose command job went with Redis', () => {
     const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
     const owner = { userId: user.id, accountId: account.id };
     await syncOnce(ctx, account.id, {
-      onMessages: async (messages) => {
-        for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer))
-          await enqueueCommand(ctx.queues(), { accountId: account.id, candidate });
-      },
+      onMessages: (messages) => queueDigestReplies(ctx, owner, messages, signer),
     });
     expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(1);
     await redis.restartEmpty();
