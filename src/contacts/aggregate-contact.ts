@@ -1,5 +1,5 @@
 import { DAY_MS } from '../lib/clock.ts';
-import { inferCadenceDays } from './infer-cadence.ts';
+import { cadenceOfSortedTimes } from './infer-cadence.ts';
 
 /** One stored interaction between the user and one person (any of that person's addresses). */
 export interface ContactInteraction {
@@ -47,63 +47,81 @@ export function aggregateContact(
 ): ContactAggregate {
   const limit = opts.groupSizeLimit ?? DEFAULT_GROUP_SIZE_LIMIT;
   // Rows without a valid time cannot be placed in the order every field below depends on.
-  const ordered = rows
-    .filter((row) => row.automatedReason === null && Number.isFinite(row.at.getTime()))
-    .sort(compareRows);
-  const personal = ordered.filter((row) => row.recipientCount <= limit);
-  const last = ordered[ordered.length - 1];
+  const ordered: ContactInteraction[] = [];
   // An address mail bounced from, that never wrote back, is a typo or a dead mailbox: not a person.
-  const bounced = rows.some((row) => row.automatedReason === 'bounce');
-  const wroteBack = ordered.some((row) => row.direction === 'received');
+  let bounced = false;
+  for (const row of rows) {
+    if (row.automatedReason === 'bounce') bounced = true;
+    if (row.automatedReason === null && Number.isFinite(row.at.getTime())) ordered.push(row);
+  }
+  ordered.sort(compareRows);
+
+  // One pass in order. Person-to-person rows (at most `limit` recipients) come in time order, so
+  // their times are already sorted for the cadence and their days counted as they change.
+  let wroteBack = false;
+  let lastSent: ContactInteraction | undefined;
+  let lastReceived: ContactInteraction | undefined;
+  let sentCount = 0;
+  let receivedCount = 0;
+  let exchangeDays = 0;
+  let lastDay = Number.NaN;
+  const personalTimes: number[] = [];
+  // The display name seen most often; ties go to the one seen most recently (people fix their
+  // names), then to the smaller string, so that the answer never depends on input order.
+  const names = new Map<string, { count: number; lastAt: number }>();
+  for (const row of ordered) {
+    const ms = row.at.getTime();
+    if (row.direction === 'sent') lastSent = row;
+    else {
+      lastReceived = row;
+      wroteBack = true;
+    }
+    const name = row.name?.trim();
+    if (name) {
+      const entry = names.get(name);
+      if (entry) {
+        entry.count += 1;
+        entry.lastAt = ms;
+      } else names.set(name, { count: 1, lastAt: ms });
+    }
+    if (row.recipientCount > limit) continue;
+    if (row.direction === 'sent') sentCount += 1;
+    else receivedCount += 1;
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== lastDay) exchangeDays += 1;
+    lastDay = day;
+    personalTimes.push(ms);
+  }
+  const first = ordered[0];
+  const last = ordered[ordered.length - 1];
 
   return {
-    isContact: personal.some((row) => row.direction === 'sent') && (wroteBack || !bounced),
-    name: mostFrequentName(ordered),
-    firstContactAt: ordered[0] ? new Date(ordered[0].at.getTime()) : null,
+    isContact: sentCount > 0 && (wroteBack || !bounced),
+    name: mostFrequentName(names),
+    firstContactAt: first ? new Date(first.at.getTime()) : null,
     lastContactAt: last ? new Date(last.at.getTime()) : null,
-    lastSentAt: latestAt(ordered, 'sent'),
-    lastReceivedAt: latestAt(ordered, 'received'),
-    sentCount: personal.filter((row) => row.direction === 'sent').length,
-    receivedCount: personal.filter((row) => row.direction === 'received').length,
-    exchangeDays: new Set(personal.map((row) => Math.floor(row.at.getTime() / DAY_MS))).size,
-    inferredCadenceDays: inferCadenceDays(personal.map((row) => row.at)),
+    lastSentAt: lastSent ? new Date(lastSent.at.getTime()) : null,
+    lastReceivedAt: lastReceived ? new Date(lastReceived.at.getTime()) : null,
+    sentCount,
+    receivedCount,
+    exchangeDays,
+    inferredCadenceDays: cadenceOfSortedTimes(personalTimes),
     lastSubject: last?.subject ?? null,
     lastThreadId: last?.threadId ?? null,
     lastDirection: last?.direction ?? null,
   };
 }
 
-/**
- * The display name seen most often; ties go to the one seen most recently (people fix their
- * names), then to the smaller string so that the answer never depends on input order.
- * Expects rows in compareRows order.
- */
-function mostFrequentName(ordered: readonly ContactInteraction[]): string | null {
-  const seen = new Map<string, { count: number; lastIndex: number }>();
-  ordered.forEach((row, index) => {
-    const name = row.name?.trim();
-    if (!name) return;
-    const entry = seen.get(name) ?? { count: 0, lastIndex: -1 };
-    seen.set(name, { count: entry.count + 1, lastIndex: index });
-  });
+function mostFrequentName(names: ReadonlyMap<string, { count: number; lastAt: number }>): string | null {
   let best: { name: string; count: number; at: number } | null = null;
-  for (const [name, { count, lastIndex }] of seen) {
-    const at = ordered[lastIndex]?.at.getTime() ?? 0;
+  for (const [name, { count, lastAt }] of names) {
     const better =
       best === null ||
       count > best.count ||
-      (count === best.count && (at > best.at || (at === best.at && name < best.name)));
-    if (better) best = { name, count, at };
+      (count === best.count && (lastAt > best.at || (lastAt === best.at && name < best.name)));
+    if (better) best = { name, count, at: lastAt };
   }
   return best?.name ?? null;
-}
-
-function latestAt(ordered: readonly ContactInteraction[], direction: 'sent' | 'received'): Date | null {
-  for (let i = ordered.length - 1; i >= 0; i--) {
-    const row = ordered[i];
-    if (row?.direction === direction) return new Date(row.at.getTime());
-  }
-  return null;
 }
 
 /**

@@ -14,7 +14,12 @@ export const MIN_EXCHANGES = 3;
  * Input order does not matter; invalid dates are ignored.
  */
 export function inferCadenceDays(times: readonly Date[]): number | null {
-  const starts = exchangeStarts(times);
+  return cadenceOfSortedTimes(sortedTimes(times));
+}
+
+/** inferCadenceDays for times already in ms, valid and ascending (what aggregateContact holds). */
+export function cadenceOfSortedTimes(sortedMs: readonly number[]): number | null {
+  const starts = startsOfSorted(sortedMs);
   if (starts.length < MIN_EXCHANGES) return null;
   const gaps: number[] = [];
   for (let i = 1; i < starts.length; i++) gaps.push(((starts[i] ?? 0) - (starts[i - 1] ?? 0)) / DAY_MS);
@@ -28,12 +33,19 @@ export function inferCadenceDays(times: readonly Date[]): number | null {
  * thread from chaining into one endless exchange.
  */
 export function exchangeStarts(times: readonly Date[]): number[] {
-  const sorted = times
+  return startsOfSorted(sortedTimes(times));
+}
+
+function sortedTimes(times: readonly Date[]): number[] {
+  return times
     .map((t) => t.getTime())
     .filter((ms) => Number.isFinite(ms))
     .sort((a, b) => a - b);
+}
+
+function startsOfSorted(sortedMs: readonly number[]): number[] {
   const starts: number[] = [];
-  for (const ms of sorted) {
+  for (const ms of sortedMs) {
     const current = starts[starts.length - 1];
     if (current === undefined || ms - current >= DAY_MS) starts.push(ms);
   }
