@@ -28,6 +28,8 @@ const LIST_PAGE = 500;
 const LATENCY = { fixedMs: 70, jitterMs: 60 };
 /** Google publishes no number for its per-user concurrency limit; well above what sync uses. */
 const MAX_CONCURRENT = 50;
+/** Google's per-project Gmail quota, every user together (units a minute). */
+const PROJECT_UNITS_PER_MINUTE = 1_200_000;
 let heapMb = 0;
 
 /**
@@ -39,9 +41,11 @@ let heapMb = 0;
  *    client, Gmail provider, quota governor in Redis, Postgres store). Time is compressed: the
  *    budget is multiplied and the latency divided by one factor, chosen so that the quota floor
  *    lasts --floor-seconds; every figure is printed at that scale.
- * 2. Ingest with the quota off: the same pages through storeInteractions, and the batched
- *    recompute of dirty contacts (refreshDirtyContacts) at the chunk ends sync does it at, at
- *    --ingest messages and at --big messages, each in a process of its own for its peak RSS. The
+ * 2. With the quota off, in processes of their own for their peak RSS: a backfill's work (the
+ *    pages through storeInteractions, and the batched recompute of dirty contacts,
+ *    refreshDirtyContacts, at the chunk ends sync does it at) at --ingest and at --big messages;
+ *    then storing alone (the --ingest pages through storeInteractions, no recompute), with what
+ *    Google's quota lets a sync read, for scale. The
  *    mailbox is first recorded to a file as Gmail's answers (written and read a page at a time,
  *    never held whole), so the ingest process does only what the sync's does with them. Each run
  *    prints its CPU, the ingest process's and Postgres's, per 100,000 messages.
@@ -262,7 +266,7 @@ async function ingestRun(recording: Recording, adminUrl: string, redisUrl: strin
   const refreshWaitMs = Number(run.refreshWaitMs);
   const ceiling = await insertCeiling(url);
   console.log(
-    `\ningest, quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
+    `\ningest as a backfill runs it, with its contact recomputes (target 30,000 messages/s), quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
   console.log(cpuLine(run));
   console.log(
@@ -271,17 +275,34 @@ async function ingestRun(recording: Recording, adminUrl: string, redisUrl: strin
 }
 
 /**
- * The ingest's pages stored with no contact recompute at all: what storing alone costs, so the
- * ingest figure can be read as storing plus recomputing.
+ * The same pages through storeInteractions with no contact recompute: the store path on its own.
+ * The backfill figure printed before it is this plus the recomputes.
  */
 async function storeOnlyRun(recording: Recording, adminUrl: string, redisUrl: string): Promise<void> {
   const { n } = recording;
   const { run } = await ingestChild(recording, adminUrl, redisUrl, 'store-only');
   const storeMs = Number(run.storeMs);
   console.log(
-    `\nstoring alone, quota off, ${fmt(n)} messages (the same pages through storeInteractions, no contact recompute; not a sync, whose contacts must be recomputed): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s)`,
+    `\nstoring alone, quota off, ${fmt(n)} messages (every page through storeInteractions as sync stores it, no contact recompute: the backfill figure above is this plus the recomputes): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s)`,
   );
   console.log(cpuLine(run));
+  console.log(quotaScale());
+}
+
+/**
+ * What Google lets a sync read, in messages a second, for scale: one user's mailbox and one whole
+ * project (every user together), per regime, reading each message singly (messages.get; reading
+ * a thread whole, where that is cheaper, raises it by the units it saves, which the quota runs print).
+ */
+function quotaScale(): string {
+  const rates = (['legacy', '2026'] as const).map((regime) => {
+    const { unitsPerMinute, cost } = gmailQuota(regime);
+    const perMessage = cost['messages.get'];
+    const user = unitsPerMinute / 60 / perMessage;
+    const project = PROJECT_UNITS_PER_MINUTE / 60 / perMessage;
+    return `${regime}: one user ${fmt(user)}/s, one project ${fmt(project)}/s`;
+  });
+  return `  for scale, what Gmail's quota lets touchbase read, messages one at a time: ${rates.join('; ')}`;
 }
 
 /**
