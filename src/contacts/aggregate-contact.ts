@@ -68,7 +68,7 @@ export function aggregateContact(
   const personalTimes: number[] = [];
   // The display name seen most often; ties go to the one seen most recently (people fix their
   // names), then to the smaller string, so that the answer never depends on input order.
-  const names = new Map<string, { count: number; lastAt: number }>();
+  const names = new Map<string, NameTally>();
   for (const row of ordered) {
     const ms = row.at.getTime();
     if (row.direction === 'sent') lastSent = row;
@@ -112,7 +112,13 @@ export function aggregateContact(
   };
 }
 
-function mostFrequentName(names: ReadonlyMap<string, { count: number; lastAt: number }>): string | null {
+/** How often a display name was seen, and the time of its latest message (ms). */
+interface NameTally {
+  count: number;
+  lastAt: number;
+}
+
+function mostFrequentName(names: ReadonlyMap<string, NameTally>): string | null {
   let best: { name: string; count: number; at: number } | null = null;
   for (const [name, { count, lastAt }] of names) {
     const better =
