@@ -28,7 +28,17 @@ export async function storeInteractions(
     messages.length >= 2 * MIN_PART
       ? [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)]
       : [messages];
-  const results = await Promise.all(parts.map((part) => storePart(prisma, owner, part, own)));
+  // Each half is sent as soon as its text is built, so Postgres stores the first while Node
+  // builds the second (building the halves slice by slice in turn sent the first only at the
+  // end). A failure of the first while the second is built is left for Promise.all to report,
+  // not unhandled.
+  const sent: Promise<PartResult | undefined>[] = [];
+  for (const part of parts) {
+    const statement = sendPart(prisma, owner, await partJson(part, own));
+    statement.catch(() => {});
+    sent.push(statement);
+  }
+  const results = await Promise.all(sent);
   const touched = new Set<string>();
   let inserted = 0;
   for (const result of results) {
@@ -41,27 +51,37 @@ export async function storeInteractions(
 /** Below this many messages a page is one statement: a second costs more than it saves. */
 const MIN_PART = 100;
 
-async function storePart(
-  prisma: PrismaClient,
-  owner: { userId: string; accountId: string },
-  messages: readonly MessageMeta[],
-  own: ReadonlySet<string>,
-): Promise<{ inserted: number; touched: string[] } | undefined> {
-  // Built a slice at a time, each slice its own JSON text, with a turn of the event loop between:
-  // this is the store's synchronous work (~25 µs a message), and a provider reading ahead (each
-  // Outlook folder's next page waits for the answer before it) must not wait behind a whole page
-  // of it.
+/** What one statement stored: how many rows, and the addresses it marked dirty. */
+interface PartResult {
+  inserted: number;
+  touched: string[];
+}
+
+/**
+ * A part's rows as one JSON array, built a slice at a time with a turn of the event loop between:
+ * this is the store's synchronous work (~25 µs a message), and a provider reading ahead (each
+ * Outlook folder's next page waits for the answer before it) must not wait behind a whole page
+ * of it.
+ */
+async function partJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): Promise<string> {
   const texts: string[] = [];
   for (let start = 0; start < messages.length; start += SLICE) {
     if (start > 0) await setImmediate();
     texts.push(sliceJson(messages.slice(start, start + SLICE), own));
   }
-  const payload = `[${texts.join(',')}]`;
+  return `[${texts.join(',')}]`;
+}
+
+async function sendPart(
+  prisma: PrismaClient,
+  owner: { userId: string; accountId: string },
+  payload: string,
+): Promise<PartResult | undefined> {
   // The answer is one row (a count and the touched addresses), and the statement goes straight
   // to the connection (withConnection): the client's handling of a 200 kB parameter and of a
   // RETURNING list cost more than the insert itself. Named, so each connection plans it once.
   const { rows } = await withConnection(prisma, (connection) =>
-    connection.query<{ inserted: number; touched: string[] }>({
+    connection.query<PartResult>({
       name: 'store-interactions',
       text: STORE_PAGE,
       values: [owner.userId, owner.accountId, payload],
