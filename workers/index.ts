@@ -2,12 +2,13 @@ import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createCommandSigner } from '../src/commands/command-token.ts';
 import { findStoredDigestReplies } from '../src/commands/find-stored-digest-replies.ts';
+import { pendingReplies } from '../src/commands/pending-digest-replies.ts';
 import { DAY_MS } from '../src/lib/clock.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
 import type { Logger } from '../src/lib/logger.ts';
 import { pendingMigrations } from '../src/lib/migrations.ts';
-import { AccountStatus } from '../src/lib/prisma.ts';
+import { AccountStatus, type MailAccount } from '../src/lib/prisma.ts';
 import { createRedis, logRedisErrors } from '../src/lib/redis.ts';
 import {
   enqueueCommand,
@@ -128,9 +129,8 @@ export async function refusePendingMigrations(databaseUrl: string): Promise<void
  * digests. A backfill carries itself on from chunk to chunk by a job in Redis, so every unfinished
  * one is asked to go on too: a sync job finds the chain's next chunk if it is there and leaves
  * the work to it. A Redis that was empty (`redisWasEmpty`: no marker) also lost the command jobs
- * of digest replies not yet applied, which sync found once, when it stored them: they are found
- * again in the stored mail of the last REPLY_RECHECK_DAYS. The marker set last says this Redis
- * has all of it.
+ * of digest replies not yet applied: they are queued again (requeueDigestReplies). The marker
+ * set last says this Redis has all of it.
  */
 async function reconcileSchedules(ctx: AppContext, options: { redisWasEmpty: boolean }): Promise<void> {
   const queues = ctx.queues();
@@ -142,27 +142,47 @@ async function reconcileSchedules(ctx: AppContext, options: { redisWasEmpty: boo
   const users = await ctx.prisma.user.findMany();
   for (const user of users) await scheduleUserDigest(queues, user);
   await scheduleDigestSweep(queues);
-  if (options.redisWasEmpty) {
-    const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
-    const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);
-    let requeued = 0;
-    for (const account of accounts) {
-      const owner = { userId: account.userId, accountId: account.id };
-      for (const candidate of await findStoredDigestReplies(ctx.prisma, owner, since, signer)) {
-        await enqueueCommand(queues, { accountId: account.id, candidate });
-        requeued++;
-      }
-    }
-    if (requeued > 0)
-      ctx.log.info(
-        { event: 'worker.replies_requeued', requeued },
-        'digest replies not yet applied were queued again',
-      );
-  }
+  if (options.redisWasEmpty) await requeueDigestReplies(ctx, accounts);
   await ctx.redis().set(schedulesMarker(ctx), new Date().toISOString());
 }
 
-/** Two weekly digests: a reply older than that is not looked for again. */
+/**
+ * Redis was empty, so the command jobs of digest replies not yet applied went with it. Each reply
+ * sync found is kept in Postgres until its job has run (pending_digest_replies): those are queued
+ * again. So are the replies in the last REPLY_RECHECK_DAYS of stored mail that no DigestReply row
+ * records, for a reply found before that table existed (what interactions keep of a message: its
+ * In-Reply-To, subject and thread, not References). A reply found both ways is one job.
+ */
+async function requeueDigestReplies(ctx: AppContext, accounts: readonly MailAccount[]): Promise<void> {
+  const queues = ctx.queues();
+  const { jobs, unreadable } = await pendingReplies(
+    ctx.prisma,
+    accounts.map((account) => account.id),
+  );
+  const queued = new Set(jobs.map((job) => `${job.accountId} ${job.candidate.providerMessageId}`));
+  const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
+  const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);
+  for (const account of accounts) {
+    const owner = { userId: account.userId, accountId: account.id };
+    for (const candidate of await findStoredDigestReplies(ctx.prisma, owner, since, signer)) {
+      if (!queued.has(`${account.id} ${candidate.providerMessageId}`))
+        jobs.push({ accountId: account.id, candidate });
+    }
+  }
+  for (const job of jobs) await enqueueCommand(queues, job);
+  if (jobs.length > 0)
+    ctx.log.info(
+      { event: 'worker.replies_requeued', requeued: jobs.length },
+      'digest replies not yet applied were queued again',
+    );
+  if (unreadable > 0)
+    ctx.log.warn(
+      { event: 'worker.replies_unreadable', unreadable },
+      'pending digest replies this version cannot read were left in pending_digest_replies',
+    );
+}
+
+/** Two weekly digests: stored mail older than that is not searched for replies again. */
 const REPLY_RECHECK_DAYS = 14;
 
 function schedulesMarker(ctx: AppContext): string {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
 import { type CommandSigner, createCommandSigner } from '../src/commands/command-token.ts';
 import { findAccountDigestReplies } from '../src/commands/find-account-digest-replies.ts';
+import { recordPendingReplies } from '../src/commands/pending-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AccountStatus } from '../src/lib/prisma.ts';
 import { tryLock } from '../src/lib/redis-lock.ts';
@@ -153,7 +154,9 @@ export function createSyncWorker(
 
 /**
  * What sync does with each page's messages: the replies to a digest among them become command
- * jobs (one per message, however often it is seen; a command applies once).
+ * jobs (one per message, however often it is seen; a command applies once). Each is kept in
+ * Postgres first (pending_digest_replies) until its job has run, so a Redis that comes back empty
+ * loses none of them.
  */
 export async function queueDigestReplies(
   ctx: AppContext,
@@ -161,6 +164,8 @@ export async function queueDigestReplies(
   messages: MessageMeta[],
   signer: CommandSigner,
 ): Promise<void> {
-  for (const candidate of await findAccountDigestReplies(ctx.prisma, owner, messages, signer))
-    await enqueueCommand(ctx.queues(), { accountId: owner.accountId, candidate });
+  const found = await findAccountDigestReplies(ctx.prisma, owner, messages, signer);
+  const jobs = found.map((candidate) => ({ accountId: owner.accountId, candidate }));
+  await recordPendingReplies(ctx.prisma, jobs);
+  for (const job of jobs) await enqueueCommand(ctx.queues(), job);
 }

@@ -6,11 +6,11 @@ import type { DigestReplyCandidate } from './find-digest-replies.ts';
 
 /**
  * The digest replies in one account's stored mail since `since` that no DigestReply row records:
- * for when their command jobs may have been lost with Redis (sync finds a reply once, when it
- * stores the page, and only its job remembers it until it is applied). The same rules as sync's
+ * for when their command jobs may have been lost with Redis and no pending_digest_replies row
+ * kept them (a reply sync found before that table existed). The same rules as sync's
  * (findAccountDigestReplies), over what interactions keep of a message: SENT mail that is not
  * automated, with its In-Reply-To, subject and thread. Interactions do not keep References, so a
- * reply that names the digest there alone is not found again.
+ * reply that names the digest there alone is not found this way.
  */
 export async function findStoredDigestReplies(
   prisma: PrismaClient,

@@ -98,17 +98,19 @@ describe('Redis lost and back empty in the middle of a backfill', () => {
 });
 
 /**
- * Sync finds a reply to a digest once, when it stores the page, and only the reply's command job
- * remembers it until it is applied. Redis lost that job: the worker that finds Redis empty finds
- * the reply again in the stored mail.
+ * Sync finds a reply to a digest once, when it stores the page; its command job lives in Redis and
+ * the reply in pending_digest_replies until the job has run. Redis lost the jobs: the worker that
+ * finds Redis empty queues them again, whatever their age and however they named the digest.
  */
-describe('a digest reply whose command job went with Redis', () => {
+describe('digest replies whose command jobs went with Redis', () => {
   const now = new Date('2026-11-23T09:00:00Z');
   const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
   let redis: PrivateRedis;
   let sink: SmtpSink;
   let env: TestEnv;
   let ctx: AppContext;
+  let owner: { userId: string; accountId: string };
+  let digest: { messageId: string; items: { n: number; contact: { id: string } }[] };
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
@@ -119,6 +121,12 @@ describe('a digest reply whose command job went with Redis', () => {
       settings: { REDIS_URL: redis.url, SMTP_URL: sink.url },
     });
     ctx = env.context({ clock: fixedClock(now) });
+    const { user, account } = await connectFake(ctx);
+    owner = { userId: user.id, accountId: account.id };
+    await syncOnce(ctx, account.id);
+    expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
+    const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
+    digest = { messageId: row.messageId ?? '', items: row.items as typeof digest.items };
   });
   afterAll(async () => {
     await env?.close();
@@ -126,55 +134,86 @@ describe('a digest reply whose command job went with Redis', () => {
     await redis?.close();
   });
 
-  it('is applied once by the worker that finds Redis empty', async () => {
-    const { user, account } = await connectFake(ctx);
-    await syncOnce(ctx, account.id);
-    expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
-    const digest = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
-    const items = digest.items as { n: number; contact: { id: string } }[];
+  /** The user's reply in their Sent mail: `names` is the header that names the digest. */
+  const addReply = (id: string, names: 'In-Reply-To' | 'References', body: string, minutes: number) =>
     env.fake.addMessage({
-      id: 'reply-lost',
-      threadId: 'reply-lost-thread',
+      id,
+      threadId: `${id}-thread`,
       labelIds: ['SENT'],
-      internalDate: now.getTime() + 60_000,
+      internalDate: now.getTime() + minutes * 60_000,
       headers: [
         { name: 'From', value: `${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>` },
         { name: 'To', value: SAMPLE_OWNER.email },
         { name: 'Subject', value: 'Re: your digest' },
-        { name: 'Message-ID', value: '<reply-lost@mail.example.com>' },
-        { name: 'In-Reply-To', value: digest.messageId },
+        { name: 'Message-ID', value: `<${id}@mail.example.com>` },
+        {
+          name: names,
+          value: names === 'References' ? `<earlier@mail.example.com> ${digest.messageId}` : digest.messageId,
+        },
       ],
-      body: 'snooze 3 3w',
+      body,
     });
-    // The sync that stores the reply queues its command, as the sync worker does; no command
-    // worker runs yet.
-    const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
-    const owner = { userId: user.id, accountId: account.id };
-    await syncOnce(ctx, account.id, {
-      onMessages: (messages) => queueDigestReplies(ctx, owner, messages, signer),
+
+  /** Syncs the new mail and queues its replies, as the sync worker does; no command worker runs. */
+  const syncAndQueue = () =>
+    syncOnce(ctx, owner.accountId, {
+      onMessages: (messages) =>
+        queueDigestReplies(ctx, owner, messages, createCommandSigner(env.config.TOUCHBASE_SECRET)),
     });
-    expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(1);
+
+  /** Workers started on a Redis that came back empty, at `at`, until every listed reply is applied. */
+  const applyAfterRedisLoss = async (at: Date, replies: string[]) => {
     await redis.restartEmpty();
     expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(0);
-
-    const workers = await startWorkers(ctx);
+    const workers = await startWorkers(env.context({ clock: fixedClock(at) }));
     try {
-      const row = await waitFor(
-        () =>
-          ctx.prisma.digestReply.findFirst({
-            where: { providerMessageId: 'reply-lost', confirmationMessageId: { not: null } },
-          }),
-        'the lost reply to be applied',
+      await waitFor(
+        async () =>
+          (await ctx.prisma.digestReply.count({
+            where: { providerMessageId: { in: replies }, confirmationMessageId: { not: null } },
+          })) === replies.length || null,
+        'the lost replies to be applied',
         30_000,
       );
-      expect(row.applied).toHaveLength(1);
+      // The job clears its reply's pending row when it has run.
+      await waitFor(
+        async () => (await ctx.prisma.pendingDigestReply.count()) === 0 || null,
+        'no reply left pending',
+      );
     } finally {
       await workers.close(5_000);
     }
-    const snoozed = await ctx.prisma.contact.findUniqueOrThrow({
-      where: { id: items.find((i) => i.n === 3)?.contact.id ?? '' },
-    });
-    expect(snoozed.snoozedUntil?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
-    expect(await ctx.prisma.digestReply.count()).toBe(1);
+  };
+
+  const snoozedUntil = async (n: number) =>
+    (
+      await ctx.prisma.contact.findUniqueOrThrow({
+        where: { id: digest.items.find((i) => i.n === n)?.contact.id ?? '' },
+      })
+    ).snoozedUntil;
+
+  it('are applied once, three weeks later, even one that named the digest only in References', async () => {
+    addReply('reply-lost', 'In-Reply-To', 'snooze 3 3w', 1);
+    addReply('reply-references', 'References', 'snooze 2 3w', 2);
+    await syncAndQueue();
+    expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(2);
+    const pending = await ctx.prisma.pendingDigestReply.findMany({ orderBy: { providerMessageId: 'asc' } });
+    expect(pending.map((row) => row.providerMessageId)).toEqual(['reply-lost', 'reply-references']);
+
+    // Three weeks on: older than the stored mail searched again, and the References header is
+    // not stored at all. Only the pending rows remember these two.
+    const later = new Date(now.getTime() + 21 * 86_400_000);
+    await applyAfterRedisLoss(later, ['reply-lost', 'reply-references']);
+    for (const n of [2, 3]) expect((await snoozedUntil(n))?.getTime()).toBeGreaterThan(later.getTime());
+    expect(await ctx.prisma.digestReply.count()).toBe(2);
+  });
+
+  it('finds a reply again in the stored mail when no pending row kept it (found before the table existed)', async () => {
+    addReply('reply-unrecorded', 'In-Reply-To', 'snooze 1 3w', 3);
+    await syncAndQueue();
+    await ctx.prisma.pendingDigestReply.deleteMany();
+    await applyAfterRedisLoss(new Date(now.getTime() + 86_400_000), ['reply-unrecorded']);
+    expect((await snoozedUntil(1))?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
+    expect(await ctx.prisma.digestReply.count()).toBe(3);
   });
 });

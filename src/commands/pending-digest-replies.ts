@@ -1,0 +1,50 @@
+import type { PrismaClient } from '../lib/prisma.ts';
+import { type CommandJob, commandJobSchema } from '../queues/queues.ts';
+
+/**
+ * Sync finds a digest reply once, when it stores the page; its command job lives in Redis. These
+ * rows keep it in Postgres too, from the moment it is found until its job has run, so that a Redis
+ * that comes back empty loses no reply, however old and however it named the digest (In-Reply-To,
+ * References, the subject's token, or the conversation alone).
+ */
+export async function recordPendingReplies(prisma: PrismaClient, jobs: readonly CommandJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await prisma.pendingDigestReply.createMany({
+    data: jobs.map((job) => ({
+      accountId: job.accountId,
+      providerMessageId: job.candidate.providerMessageId,
+      candidate: job.candidate,
+    })),
+    skipDuplicates: true,
+  });
+}
+
+/** The reply's job ran (applied, already applied or ignored, with the reason it gave): nothing is pending. */
+export async function clearPendingReply(prisma: PrismaClient, job: CommandJob): Promise<void> {
+  await prisma.pendingDigestReply.deleteMany({
+    where: { accountId: job.accountId, providerMessageId: job.candidate.providerMessageId },
+  });
+}
+
+/**
+ * The replies of these accounts whose jobs have not run, oldest first, as command jobs. A row that
+ * no longer reads as a candidate (written by another version) is skipped, not fatal: the others
+ * still go.
+ */
+export async function pendingReplies(
+  prisma: PrismaClient,
+  accountIds: readonly string[],
+): Promise<{ jobs: CommandJob[]; unreadable: number }> {
+  const rows = await prisma.pendingDigestReply.findMany({
+    where: { accountId: { in: [...accountIds] } },
+    orderBy: [{ foundAt: 'asc' }, { providerMessageId: 'asc' }],
+  });
+  const jobs: CommandJob[] = [];
+  let unreadable = 0;
+  for (const row of rows) {
+    const parsed = commandJobSchema.safeParse({ accountId: row.accountId, candidate: row.candidate });
+    if (parsed.success) jobs.push(parsed.data);
+    else unreadable++;
+  }
+  return { jobs, unreadable };
+}
