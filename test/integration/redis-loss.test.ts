@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandSigner } from '../../src/commands/command-token.ts';
+import { pendingReplies, recordPendingReplies } from '../../src/commands/pending-digest-replies.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
@@ -215,5 +216,23 @@ describe('digest replies whose command jobs went with Redis', () => {
     await applyAfterRedisLoss(new Date(now.getTime() + 86_400_000), ['reply-unrecorded']);
     expect((await snoozedUntil(1))?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
     expect(await ctx.prisma.digestReply.count()).toBe(3);
+  });
+
+  it('queues the pending replies it can read, and leaves and counts one it cannot', async () => {
+    const candidate = {
+      providerMessageId: 'reply-readable',
+      internetMessageId: '<reply-readable@mail.example.com>',
+      subject: 'Re: your digest',
+      tokenDigestId: null,
+      digestMessageIds: [digest.messageId],
+    };
+    await recordPendingReplies(ctx.prisma, [{ accountId: owner.accountId, candidate }]);
+    await ctx.prisma.pendingDigestReply.create({
+      data: { accountId: owner.accountId, providerMessageId: 'reply-garbled', candidate: { subject: 7 } },
+    });
+    const { jobs, unreadable } = await pendingReplies(ctx.prisma, [owner.accountId]);
+    expect(jobs).toEqual([{ accountId: owner.accountId, candidate }]);
+    expect(unreadable).toBe(1);
+    expect(await ctx.prisma.pendingDigestReply.count()).toBe(2);
   });
 });
