@@ -165,7 +165,9 @@ export async function queueDigestReplies(
   signer: CommandSigner,
 ): Promise<void> {
   const found = await findAccountDigestReplies(ctx.prisma, owner, messages, signer);
-  const jobs = found.map((candidate) => ({ accountId: owner.accountId, candidate }));
-  await recordPendingReplies(ctx.prisma, jobs);
+  const jobs = await recordPendingReplies(
+    ctx.prisma,
+    found.map((candidate) => ({ accountId: owner.accountId, candidate })),
+  );
   for (const job of jobs) await enqueueCommand(ctx.queues(), job);
 }

@@ -5,18 +5,38 @@ import { type CommandJob, commandJobSchema } from '../queues/queues.ts';
  * Sync finds a digest reply once, when it stores the page; its command job lives in Redis. These
  * rows keep it in Postgres too, from the moment it is found until its job has run, so that a Redis
  * that comes back empty loses no reply, however old and however it named the digest (In-Reply-To,
- * References, the subject's token, or the conversation alone).
+ * References, the subject's token, or the conversation alone). Returns the jobs to queue: those
+ * not yet answered.
  */
-export async function recordPendingReplies(prisma: PrismaClient, jobs: readonly CommandJob[]): Promise<void> {
-  if (jobs.length === 0) return;
+export async function recordPendingReplies(
+  prisma: PrismaClient,
+  jobs: readonly CommandJob[],
+): Promise<CommandJob[]> {
+  if (jobs.length === 0) return [];
+  // A reply already applied and answered, seen again (a full resync, a chunk run again), is not
+  // pending: its row would stay, since its job, done, is not run again.
+  const answered = await prisma.digestReply.findMany({
+    where: {
+      OR: jobs.map((job) => ({
+        accountId: job.accountId,
+        providerMessageId: job.candidate.providerMessageId,
+      })),
+      confirmationMessageId: { not: null },
+    },
+    select: { accountId: true, providerMessageId: true },
+  });
+  const done = new Set(answered.map((row) => `${row.accountId} ${row.providerMessageId}`));
+  const pending = jobs.filter((job) => !done.has(`${job.accountId} ${job.candidate.providerMessageId}`));
+  if (pending.length === 0) return [];
   await prisma.pendingDigestReply.createMany({
-    data: jobs.map((job) => ({
+    data: pending.map((job) => ({
       accountId: job.accountId,
       providerMessageId: job.candidate.providerMessageId,
       candidate: job.candidate,
     })),
     skipDuplicates: true,
   });
+  return pending;
 }
 
 /** The reply's job ran (applied, already applied or ignored, with the reason it gave): nothing is pending. */

@@ -4,6 +4,7 @@ import { pendingReplies, recordPendingReplies } from '../../src/commands/pending
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { queueDigestReplies } from '../../workers/sync.worker.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
@@ -155,11 +156,15 @@ describe('digest replies whose command jobs went with Redis', () => {
       body,
     });
 
+  /** Every page sync handed over, as the provider gave it. */
+  const synced: MessageMeta[] = [];
   /** Syncs the new mail and queues its replies, as the sync worker does; no command worker runs. */
   const syncAndQueue = () =>
     syncOnce(ctx, owner.accountId, {
-      onMessages: (messages) =>
-        queueDigestReplies(ctx, owner, messages, createCommandSigner(env.config.TOUCHBASE_SECRET)),
+      onMessages: (messages) => {
+        synced.push(...messages);
+        return queueDigestReplies(ctx, owner, messages, createCommandSigner(env.config.TOUCHBASE_SECRET));
+      },
     });
 
   /** Workers started on a Redis that came back empty, at `at`, until every listed reply is applied. */
@@ -207,6 +212,11 @@ describe('digest replies whose command jobs went with Redis', () => {
     await applyAfterRedisLoss(later, ['reply-lost', 'reply-references']);
     for (const n of [2, 3]) expect((await snoozedUntil(n))?.getTime()).toBeGreaterThan(later.getTime());
     expect(await ctx.prisma.digestReply.count()).toBe(2);
+
+    // The same pages seen again (a full resync after Gmail's history expired): the replies are
+    // answered, so nothing is pending again.
+    await queueDigestReplies(ctx, owner, synced, createCommandSigner(env.config.TOUCHBASE_SECRET));
+    expect(await ctx.prisma.pendingDigestReply.count()).toBe(0);
   });
 
   it('finds a reply again in the stored mail when no pending row kept it (found before the table existed)', async () => {
