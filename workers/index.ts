@@ -1,8 +1,7 @@
 import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createCommandSigner } from '../src/commands/command-token.ts';
-import { findStoredDigestReplies } from '../src/commands/find-stored-digest-replies.ts';
-import { pendingReplies } from '../src/commands/pending-digest-replies.ts';
+import { unappliedReplies } from '../src/commands/pending-digest-replies.ts';
 import { DAY_MS } from '../src/lib/clock.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
@@ -147,29 +146,15 @@ async function reconcileSchedules(ctx: AppContext, options: { redisWasEmpty: boo
 }
 
 /**
- * Redis was empty, so the command jobs of digest replies not yet applied went with it. Each reply
- * sync found is kept in Postgres until its job has run (pending_digest_replies): those are queued
- * again. So are the replies in the last REPLY_RECHECK_DAYS of stored mail that no DigestReply row
- * records, for a reply found before that table existed (what interactions keep of a message: its
- * In-Reply-To, subject and thread, not References). A reply found both ways is one job.
+ * Redis was empty, so the command jobs of digest replies not yet applied went with it: every one
+ * Postgres knows of (unappliedReplies: the pending rows, and replies in the last
+ * REPLY_RECHECK_DAYS of stored mail) is queued again.
  */
 async function requeueDigestReplies(ctx: AppContext, accounts: readonly MailAccount[]): Promise<void> {
-  const queues = ctx.queues();
-  const { jobs, unreadable } = await pendingReplies(
-    ctx.prisma,
-    accounts.map((account) => account.id),
-  );
-  const queued = new Set(jobs.map((job) => `${job.accountId} ${job.candidate.providerMessageId}`));
-  const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
   const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);
-  for (const account of accounts) {
-    const owner = { userId: account.userId, accountId: account.id };
-    for (const candidate of await findStoredDigestReplies(ctx.prisma, owner, since, signer)) {
-      if (!queued.has(`${account.id} ${candidate.providerMessageId}`))
-        jobs.push({ accountId: account.id, candidate });
-    }
-  }
-  for (const job of jobs) await enqueueCommand(queues, job);
+  const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
+  const { jobs, unreadable } = await unappliedReplies(ctx.prisma, accounts, since, signer);
+  for (const job of jobs) await enqueueCommand(ctx.queues(), job);
   if (jobs.length > 0)
     ctx.log.info(
       { event: 'worker.replies_requeued', requeued: jobs.length },

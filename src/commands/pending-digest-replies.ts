@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../lib/prisma.ts';
 import { type CommandJob, commandJobSchema } from '../queues/queues.ts';
+import type { CommandSigner } from './command-token.ts';
+import { findStoredDigestReplies } from './find-stored-digest-replies.ts';
 
 /**
  * Sync finds a digest reply once, when it stores the page; its command job lives in Redis. These
@@ -25,8 +27,8 @@ export async function recordPendingReplies(
     },
     select: { accountId: true, providerMessageId: true },
   });
-  const done = new Set(answered.map((row) => `${row.accountId} ${row.providerMessageId}`));
-  const pending = jobs.filter((job) => !done.has(`${job.accountId} ${job.candidate.providerMessageId}`));
+  const done = new Set(answered.map((row) => replyKey(row.accountId, row.providerMessageId)));
+  const pending = jobs.filter((job) => !done.has(replyKey(job.accountId, job.candidate.providerMessageId)));
   if (pending.length === 0) return [];
   await prisma.pendingDigestReply.createMany({
     data: pending.map((job) => ({
@@ -67,4 +69,36 @@ export async function pendingReplies(
     else unreadable++;
   }
   return { jobs, unreadable };
+}
+
+/**
+ * Every reply of these accounts whose job may have gone with Redis: the pending rows, and the
+ * replies in stored mail since `since` that no DigestReply row records, for a reply found before
+ * pending_digest_replies existed (findStoredDigestReplies: it cannot see References). A reply
+ * found both ways is one job.
+ */
+export async function unappliedReplies(
+  prisma: PrismaClient,
+  accounts: readonly { id: string; userId: string }[],
+  since: Date,
+  signer: CommandSigner,
+): Promise<{ jobs: CommandJob[]; unreadable: number }> {
+  const { jobs, unreadable } = await pendingReplies(
+    prisma,
+    accounts.map((account) => account.id),
+  );
+  const queued = new Set(jobs.map((job) => replyKey(job.accountId, job.candidate.providerMessageId)));
+  for (const account of accounts) {
+    const owner = { userId: account.userId, accountId: account.id };
+    for (const candidate of await findStoredDigestReplies(prisma, owner, since, signer)) {
+      if (!queued.has(replyKey(account.id, candidate.providerMessageId)))
+        jobs.push({ accountId: account.id, candidate });
+    }
+  }
+  return { jobs, unreadable };
+}
+
+/** One reply of one account, as a set key. */
+function replyKey(accountId: string, providerMessageId: string): string {
+  return `${accountId} ${providerMessageId}`;
 }
