@@ -52,6 +52,7 @@ export type {
   Digest,
   Interaction,
   MailAccount,
+  PendingDigestReply,
   User,
 } from '../generated/prisma/client.ts';
 export { AccountStatus, DigestStatus, Direction, Provider } from '../generated/prisma/enums.ts';

@@ -187,8 +187,25 @@ export async function scheduleDigestSweep(queues: Queues, everyMinutes = 10): Pr
 
 /** Enqueues one reply for the command worker; the same reply twice is one job. */
 export async function enqueueCommand(queues: Queues, job: CommandJob): Promise<void> {
-  const id = `reply-${job.accountId}-${job.candidate.providerMessageId}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  await queues.command.add('reply', job, { jobId: commandJobId(job) });
+}
+
+/**
+ * Enqueues one reply again, for another round of attempts: a job of it that has finished (failed,
+ * or done while its pending row stayed) is replaced, one still waiting or running is left to run.
+ * Returns whether a new job went in.
+ */
+export async function enqueueCommandAgain(queues: Queues, job: CommandJob): Promise<boolean> {
+  const id = commandJobId(job);
+  const state = await queues.command.getJobState(id);
+  if (state !== 'unknown' && state !== 'failed' && state !== 'completed') return false;
+  if (state !== 'unknown') await queues.command.remove(id);
   await queues.command.add('reply', job, { jobId: id });
+  return true;
+}
+
+function commandJobId(job: CommandJob): string {
+  return `reply-${job.accountId}-${job.candidate.providerMessageId}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 /** A digest for one user now; while one is waiting or running, asking again adds nothing. */
