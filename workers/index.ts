@@ -1,7 +1,7 @@
 import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createCommandSigner } from '../src/commands/command-token.ts';
-import { unappliedReplies } from '../src/commands/pending-digest-replies.ts';
+import { queueRepliesAgain, unappliedReplies } from '../src/commands/pending-digest-replies.ts';
 import { DAY_MS } from '../src/lib/clock.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { AppError } from '../src/lib/errors.ts';
@@ -10,7 +10,6 @@ import { pendingMigrations } from '../src/lib/migrations.ts';
 import { AccountStatus, type MailAccount } from '../src/lib/prisma.ts';
 import { createRedis, logRedisErrors } from '../src/lib/redis.ts';
 import {
-  enqueueCommand,
   enqueueSync,
   scheduleAccountSync,
   scheduleDigestSweep,
@@ -154,10 +153,10 @@ async function requeueDigestReplies(ctx: AppContext, accounts: readonly MailAcco
   const since = new Date(ctx.clock.now().getTime() - REPLY_RECHECK_DAYS * DAY_MS);
   const signer = createCommandSigner(ctx.config.TOUCHBASE_SECRET);
   const { jobs, unreadable } = await unappliedReplies(ctx.prisma, accounts, since, signer);
-  for (const job of jobs) await enqueueCommand(ctx.queues(), job);
-  if (jobs.length > 0)
+  const requeued = await queueRepliesAgain(ctx.prisma, ctx.queues(), jobs);
+  if (requeued > 0)
     ctx.log.info(
-      { event: 'worker.replies_requeued', requeued: jobs.length },
+      { event: 'worker.replies_requeued', requeued },
       'digest replies not yet applied were queued again',
     );
   if (unreadable > 0)

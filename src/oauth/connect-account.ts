@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encryptedTokens } from '../accounts/account-store.ts';
+import { pendingReplies, queueRepliesAgain } from '../commands/pending-digest-replies.ts';
 import type { AppContext } from '../lib/context.ts';
 import { AppError } from '../lib/errors.ts';
 import { AccountStatus, type MailAccount, type User } from '../lib/prisma.ts';
@@ -74,6 +75,12 @@ export async function completeConnection(
   await scheduleAccountSync(queues, result.account.id, ctx.config.SYNC_INTERVAL_MINUTES);
   await scheduleUserDigest(queues, result.user);
   await enqueueSync(queues, result.account.id, 'connect');
+  if (!result.created) {
+    // Connected again: replies to digests whose jobs stopped on the revoked grant go now, with
+    // every round of attempts again.
+    const { jobs } = await pendingReplies(ctx.prisma, [result.account.id]);
+    await queueRepliesAgain(ctx.prisma, queues, jobs, { freshRounds: true });
+  }
   ctx.log.info({ event: 'account.connected', accountId: result.account.id, provider }, 'account connected');
   return result;
 }

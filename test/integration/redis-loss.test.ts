@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandSigner } from '../../src/commands/command-token.ts';
 import { pendingReplies, recordPendingReplies } from '../../src/commands/pending-digest-replies.ts';
-import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
-import type { MessageMeta } from '../../src/providers/types.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { queueDigestReplies } from '../../workers/sync.worker.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { singletonMailbox } from '../fixtures/threaded-mailbox.ts';
+import { type DigestReplyEnv, startDigestReplyEnv } from '../support/digest-reply-env.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 import { type CliRun, startCli } from '../support/run-cli.ts';
-import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
-import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
+import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const OWNER = 'lee@example.com';
@@ -106,78 +103,31 @@ describe('Redis lost and back empty in the middle of a backfill', () => {
  */
 describe('digest replies whose command jobs went with Redis', () => {
   const now = new Date('2026-11-23T09:00:00Z');
-  const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
   let redis: PrivateRedis;
-  let sink: SmtpSink;
-  let env: TestEnv;
+  let replies: DigestReplyEnv;
   let ctx: AppContext;
-  let owner: { userId: string; accountId: string };
-  let digest: { messageId: string; items: { n: number; contact: { id: string } }[] };
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    sink = await startSmtpSink();
-    env = await startTestEnv({
-      owner: SAMPLE_OWNER.email,
-      messages: sample.messages,
-      settings: { REDIS_URL: redis.url, SMTP_URL: sink.url },
-    });
-    ctx = env.context({ clock: fixedClock(now) });
-    const { user, account } = await connectFake(ctx);
-    owner = { userId: user.id, accountId: account.id };
-    await syncOnce(ctx, account.id);
-    expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
-    const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
-    digest = { messageId: row.messageId ?? '', items: row.items as typeof digest.items };
+    replies = await startDigestReplyEnv({ now, settings: { REDIS_URL: redis.url } });
+    ctx = replies.ctx;
   });
   afterAll(async () => {
-    await env?.close();
-    await sink?.close();
+    await replies?.close();
     await redis?.close();
   });
 
-  /** The user's reply in their Sent mail: `names` is the header that names the digest. */
-  const addReply = (id: string, names: 'In-Reply-To' | 'References', body: string, minutes: number) =>
-    env.fake.addMessage({
-      id,
-      threadId: `${id}-thread`,
-      labelIds: ['SENT'],
-      internalDate: now.getTime() + minutes * 60_000,
-      headers: [
-        { name: 'From', value: `${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>` },
-        { name: 'To', value: SAMPLE_OWNER.email },
-        { name: 'Subject', value: 'Re: your digest' },
-        { name: 'Message-ID', value: `<${id}@mail.example.com>` },
-        {
-          name: names,
-          value: names === 'References' ? `<earlier@mail.example.com> ${digest.messageId}` : digest.messageId,
-        },
-      ],
-      body,
-    });
-
-  /** Every page sync handed over, as the provider gave it. */
-  const synced: MessageMeta[] = [];
-  /** Syncs the new mail and queues its replies, as the sync worker does; no command worker runs. */
-  const syncAndQueue = () =>
-    syncOnce(ctx, owner.accountId, {
-      onMessages: (messages) => {
-        synced.push(...messages);
-        return queueDigestReplies(ctx, owner, messages, createCommandSigner(env.config.TOUCHBASE_SECRET));
-      },
-    });
-
   /** Workers started on a Redis that came back empty, at `at`, until every listed reply is applied. */
-  const applyAfterRedisLoss = async (at: Date, replies: string[]) => {
+  const applyAfterRedisLoss = async (at: Date, ids: string[]) => {
     await redis.restartEmpty();
     expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(0);
-    const workers = await startWorkers(env.context({ clock: fixedClock(at) }));
+    const workers = await startWorkers(replies.env.context({ clock: fixedClock(at) }));
     try {
       await waitFor(
         async () =>
           (await ctx.prisma.digestReply.count({
-            where: { providerMessageId: { in: replies }, confirmationMessageId: { not: null } },
-          })) === replies.length || null,
+            where: { providerMessageId: { in: ids }, confirmationMessageId: { not: null } },
+          })) === ids.length || null,
         'the lost replies to be applied',
         30_000,
       );
@@ -191,17 +141,10 @@ describe('digest replies whose command jobs went with Redis', () => {
     }
   };
 
-  const snoozedUntil = async (n: number) =>
-    (
-      await ctx.prisma.contact.findUniqueOrThrow({
-        where: { id: digest.items.find((i) => i.n === n)?.contact.id ?? '' },
-      })
-    ).snoozedUntil;
-
   it('are applied once, three weeks later, even one that named the digest only in References', async () => {
-    addReply('reply-lost', 'In-Reply-To', 'snooze 3 3w', 1);
-    addReply('reply-references', 'References', 'snooze 2 3w', 2);
-    await syncAndQueue();
+    replies.addReply('reply-lost', 'In-Reply-To', 'snooze 3 3w', 1);
+    replies.addReply('reply-references', 'References', 'snooze 2 3w', 2);
+    const synced = await replies.syncAndQueue();
     expect((await ctx.queues().command.getJobCounts('waiting')).waiting).toBe(2);
     const pending = await ctx.prisma.pendingDigestReply.findMany({ orderBy: { providerMessageId: 'asc' } });
     expect(pending.map((row) => row.providerMessageId)).toEqual(['reply-lost', 'reply-references']);
@@ -210,21 +153,27 @@ describe('digest replies whose command jobs went with Redis', () => {
     // not stored at all. Only the pending rows remember these two.
     const later = new Date(now.getTime() + 21 * 86_400_000);
     await applyAfterRedisLoss(later, ['reply-lost', 'reply-references']);
-    for (const n of [2, 3]) expect((await snoozedUntil(n))?.getTime()).toBeGreaterThan(later.getTime());
+    for (const n of [2, 3])
+      expect((await replies.snoozedUntil(n))?.getTime()).toBeGreaterThan(later.getTime());
     expect(await ctx.prisma.digestReply.count()).toBe(2);
 
     // The same pages seen again (a full resync after Gmail's history expired): the replies are
     // answered, so nothing is pending again.
-    await queueDigestReplies(ctx, owner, synced, createCommandSigner(env.config.TOUCHBASE_SECRET));
+    await queueDigestReplies(
+      ctx,
+      replies.owner,
+      synced,
+      createCommandSigner(replies.env.config.TOUCHBASE_SECRET),
+    );
     expect(await ctx.prisma.pendingDigestReply.count()).toBe(0);
   });
 
   it('finds a reply again in the stored mail when no pending row kept it (found before the table existed)', async () => {
-    addReply('reply-unrecorded', 'In-Reply-To', 'snooze 1 3w', 3);
-    await syncAndQueue();
+    replies.addReply('reply-unrecorded', 'In-Reply-To', 'snooze 1 3w', 3);
+    await replies.syncAndQueue();
     await ctx.prisma.pendingDigestReply.deleteMany();
     await applyAfterRedisLoss(new Date(now.getTime() + 86_400_000), ['reply-unrecorded']);
-    expect((await snoozedUntil(1))?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
+    expect((await replies.snoozedUntil(1))?.getTime()).toBeGreaterThan(now.getTime() + 20 * 86_400_000);
     expect(await ctx.prisma.digestReply.count()).toBe(3);
   });
 
@@ -234,14 +183,15 @@ describe('digest replies whose command jobs went with Redis', () => {
       internetMessageId: '<reply-readable@mail.example.com>',
       subject: 'Re: your digest',
       tokenDigestId: null,
-      digestMessageIds: [digest.messageId],
+      digestMessageIds: [replies.digest.messageId],
     };
-    await recordPendingReplies(ctx.prisma, [{ accountId: owner.accountId, candidate }]);
+    const { accountId } = replies.owner;
+    await recordPendingReplies(ctx.prisma, [{ accountId, candidate }]);
     await ctx.prisma.pendingDigestReply.create({
-      data: { accountId: owner.accountId, providerMessageId: 'reply-garbled', candidate: { subject: 7 } },
+      data: { accountId, providerMessageId: 'reply-garbled', candidate: { subject: 7 } },
     });
-    const { jobs, unreadable } = await pendingReplies(ctx.prisma, [owner.accountId]);
-    expect(jobs).toEqual([{ accountId: owner.accountId, candidate }]);
+    const { jobs, unreadable } = await pendingReplies(ctx.prisma, [accountId]);
+    expect(jobs).toEqual([{ accountId, candidate }]);
     expect(unreadable).toBe(1);
     expect(await ctx.prisma.pendingDigestReply.count()).toBe(2);
   });

@@ -1,0 +1,100 @@
+import { expect } from 'vitest';
+import { createCommandSigner } from '../../src/commands/command-token.ts';
+import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
+import { type Clock, fixedClock } from '../../src/lib/clock.ts';
+import type { AppContext } from '../../src/lib/context.ts';
+import type { MessageMeta } from '../../src/providers/types.ts';
+import { queueDigestReplies } from '../../workers/sync.worker.ts';
+import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.ts';
+import { connectFake, startTestEnv, syncOnce, type TestEnv } from './test-env.ts';
+
+export interface DigestReplyEnv {
+  readonly env: TestEnv;
+  readonly sink: SmtpSink;
+  /** At `now`, unless `clock` was given. */
+  readonly ctx: AppContext;
+  readonly owner: { userId: string; accountId: string };
+  readonly digest: { messageId: string; items: { n: number; contact: { id: string } }[] };
+  /** The user's reply in their Sent mail, `minutes` after `now`; `names`: the header naming the digest. */
+  addReply(id: string, names: 'In-Reply-To' | 'References', body: string, minutes: number): void;
+  /** Syncs the new mail and queues its replies, as the sync worker does; returns the pages' messages. */
+  syncAndQueue(): Promise<MessageMeta[]>;
+  /** Until when item `n` of the digest is snoozed. */
+  snoozedUntil(n: number): Promise<Date | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * The sample mailbox synced and its weekly digest sent at `now`, with an SMTP sink for what
+ * touchbase sends: where the tests of replies to a digest, applied by the real workers, start.
+ */
+export async function startDigestReplyEnv(options: {
+  now: Date;
+  clock?: Clock;
+  settings?: Record<string, string>;
+}): Promise<DigestReplyEnv> {
+  const { now } = options;
+  const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
+  const sink = await startSmtpSink();
+  const env = await startTestEnv({
+    owner: SAMPLE_OWNER.email,
+    messages: sample.messages,
+    settings: { ...options.settings, SMTP_URL: sink.url },
+  });
+  const ctx = env.context({ clock: options.clock ?? fixedClock(now) });
+  const { user, account } = await connectFake(ctx);
+  const owner = { userId: user.id, accountId: account.id };
+  await syncOnce(ctx, account.id);
+  expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
+  const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
+  const digest = { messageId: row.messageId ?? '', items: row.items as DigestReplyEnv['digest']['items'] };
+  const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
+
+  return {
+    env,
+    sink,
+    ctx,
+    owner,
+    digest,
+    addReply(id, names, body, minutes) {
+      env.fake.addMessage({
+        id,
+        threadId: `${id}-thread`,
+        labelIds: ['SENT'],
+        internalDate: now.getTime() + minutes * 60_000,
+        headers: [
+          { name: 'From', value: `${SAMPLE_OWNER.name} <${SAMPLE_OWNER.email}>` },
+          { name: 'To', value: SAMPLE_OWNER.email },
+          { name: 'Subject', value: 'Re: your digest' },
+          { name: 'Message-ID', value: `<${id}@mail.example.com>` },
+          {
+            name: names,
+            value:
+              names === 'References' ? `<earlier@mail.example.com> ${digest.messageId}` : digest.messageId,
+          },
+        ],
+        body,
+      });
+    },
+    async syncAndQueue() {
+      const synced: MessageMeta[] = [];
+      await syncOnce(ctx, owner.accountId, {
+        onMessages: (messages) => {
+          synced.push(...messages);
+          return queueDigestReplies(ctx, owner, messages, signer);
+        },
+      });
+      return synced;
+    },
+    async snoozedUntil(n) {
+      const item = digest.items.find((i) => i.n === n);
+      return (await ctx.prisma.contact.findUniqueOrThrow({ where: { id: item?.contact.id ?? '' } }))
+        .snoozedUntil;
+    },
+    async close() {
+      await env.close();
+      await sink.close();
+    },
+  };
+}
