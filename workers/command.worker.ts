@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
+import { holdsSameGrant } from '../src/accounts/account-store.ts';
 import { applyDigestReply, type ReplyOutcome } from '../src/commands/apply-digest-reply.ts';
 import { clearPendingReply, holdFailedReply } from '../src/commands/pending-digest-replies.ts';
 import type { AppContext } from '../src/lib/context.ts';
@@ -39,7 +40,10 @@ export function createCommandWorker(ctx: AppContext, connection: Redis): Worker<
           candidate,
         );
       } catch (error) {
-        const decision = decideSyncError(error);
+        // A revoked grant replaced by a reconnect while this ran: the new one may well work.
+        let decision = decideSyncError(error);
+        if (decision.action === 'reconnect' && !(await holdsSameGrant(ctx.prisma, account)))
+          decision = { action: 'retry', reason: decision.reason, retryAfterMs: null };
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         if (decision.action !== 'retry' || lastAttempt) {
           const held = await holdFailedReply(ctx.prisma, data, ctx.clock.now());

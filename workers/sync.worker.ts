@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
+import { markNeedsReconnect } from '../src/accounts/account-store.ts';
 import { type CommandSigner, createCommandSigner } from '../src/commands/command-token.ts';
 import { findAccountDigestReplies } from '../src/commands/find-account-digest-replies.ts';
 import { recordPendingReplies } from '../src/commands/pending-digest-replies.ts';
@@ -132,19 +133,21 @@ export function createSyncWorker(
       };
     } catch (error) {
       const decision = decideSyncError(error);
+      if (decision.action === 'reconnect') {
+        const reason = decision.reason;
+        if (await markNeedsReconnect(ctx.prisma, account, reason, { lastSyncError: reason })) {
+          await unscheduleAccountSync(ctx.queues(), accountId);
+          throw new UnrecoverableError(reason);
+        }
+        // Connected again while this run failed on the old grant: the new one may well work.
+        log.info({ event: 'sync.grant_replaced' }, 'the grant this run used was replaced: it is tried again');
+        throw error;
+      }
       await ctx.prisma.mailAccount.update({
         where: { id: accountId },
-        data:
-          decision.action === 'reconnect'
-            ? {
-                status: AccountStatus.NEEDS_RECONNECT,
-                statusReason: decision.reason,
-                lastSyncError: decision.reason,
-              }
-            : { lastSyncError: decision.reason },
+        data: { lastSyncError: decision.reason },
       });
       if (decision.action === 'retry') throw error;
-      if (decision.action === 'reconnect') await unscheduleAccountSync(ctx.queues(), accountId);
       throw new UnrecoverableError(decision.reason);
     }
   }

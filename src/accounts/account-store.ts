@@ -19,6 +19,7 @@ export function createTokenStore(prisma: PrismaClient, cipher: TokenCipher): Tok
         refreshToken: cipher.decrypt(account.refreshTokenEnc, account.id),
         accessToken: account.accessTokenEnc ? cipher.decrypt(account.accessTokenEnc, account.id) : null,
         expiresAt: account.accessTokenExpiresAt,
+        grant: account.refreshTokenEnc,
       };
     },
     async save(accountId, tokens) {
@@ -27,13 +28,40 @@ export function createTokenStore(prisma: PrismaClient, cipher: TokenCipher): Tok
         data: encryptedTokens(cipher, accountId, tokens),
       });
     },
-    async markNeedsReconnect(accountId, reason) {
-      await prisma.mailAccount.update({
-        where: { id: accountId },
-        data: { status: AccountStatus.NEEDS_RECONNECT, statusReason: reason, accessTokenEnc: null },
-      });
+    async markNeedsReconnect(accountId, reason, grant) {
+      await markNeedsReconnect(prisma, { id: accountId, refreshTokenEnc: grant }, reason);
     },
   };
+}
+
+/**
+ * The account needs reconnecting (`reason` says why, in words the user can act on), unless it
+ * was connected again since `account` was read: work that started on the old grant and failed
+ * on it late must not undo the reconnect. A connection always stores a new refresh token, so its
+ * ciphertext (a fresh IV each time) names the grant. Returns whether the account was marked.
+ */
+export async function markNeedsReconnect(
+  prisma: PrismaClient,
+  account: Pick<MailAccount, 'id' | 'refreshTokenEnc'>,
+  reason: string,
+  also: { lastSyncError?: string } = {},
+): Promise<boolean> {
+  const { count } = await prisma.mailAccount.updateMany({
+    where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
+    data: { status: AccountStatus.NEEDS_RECONNECT, statusReason: reason, accessTokenEnc: null, ...also },
+  });
+  return count > 0;
+}
+
+/** Whether the account still holds the grant it had when `account` was read (no reconnect since). */
+export async function holdsSameGrant(
+  prisma: PrismaClient,
+  account: Pick<MailAccount, 'id' | 'refreshTokenEnc'>,
+): Promise<boolean> {
+  const count = await prisma.mailAccount.count({
+    where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
+  });
+  return count > 0;
 }
 
 /** Token columns for a token set; a missing refresh token never overwrites the stored one. */

@@ -3,12 +3,20 @@ import { type OAuthSettings, refreshAccessToken, type TokenSet } from './oauth-c
 
 /** Where tokens live; the token manager knows nothing of the database. */
 export interface TokenStore {
-  load(
-    accountId: string,
-  ): Promise<{ refreshToken: string; accessToken: string | null; expiresAt: Date | null }>;
+  /** `grant`: names the stored grant (opaque); it changes when the account is connected again. */
+  load(accountId: string): Promise<{
+    refreshToken: string;
+    accessToken: string | null;
+    expiresAt: Date | null;
+    grant: string;
+  }>;
   /** Saves a refreshed set; a null refresh token keeps the stored one (Google does not rotate). */
   save(accountId: string, tokens: TokenSet): Promise<void>;
-  markNeedsReconnect(accountId: string, reason: string): Promise<void>;
+  /**
+   * The provider refused this grant for good: the account needs reconnecting, unless it was
+   * connected again since the grant was loaded (its new grant is not the one refused).
+   */
+  markNeedsReconnect(accountId: string, reason: string, grant: string): Promise<void>;
 }
 
 export interface AccessTokenSource {
@@ -63,7 +71,7 @@ export function createAccessTokenSource(
       fresh = await refreshAccessToken(settings, stored.refreshToken);
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'AUTH_REVOKED') {
-        await store.markNeedsReconnect(accountId, error.message);
+        await store.markNeedsReconnect(accountId, error.message, stored.grant);
       }
       throw error;
     }

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { createTokenStore } from '../../src/accounts/account-store.ts';
 import type { AppContext } from '../../src/lib/context.ts';
+import { AccountStatus } from '../../src/lib/prisma.ts';
+import { createAccessTokenSource, type TokenStore } from '../../src/oauth/token-manager.ts';
+import { providerDefinition } from '../../src/providers/create-provider.ts';
 import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
 
 describe('access tokens across worker processes', () => {
@@ -42,5 +45,43 @@ describe('access tokens across worker processes', () => {
       scopes: [],
     });
     expect((await store.load(accountId)).refreshToken).toBe(refreshToken);
+  });
+
+  it('a grant refused after the account was connected again leaves it connected; refused with no reconnect, it needs one', async () => {
+    const oauth = providerDefinition('gmail', first.config).oauth;
+    const store = createTokenStore(env.db.prisma, first.cipher);
+    const status = async () =>
+      (await env.db.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } })).status;
+    const expireAccessToken = () =>
+      env.db.prisma.mailAccount.update({
+        where: { id: accountId },
+        data: { accessTokenExpiresAt: new Date(Date.now() - 60_000) },
+      });
+    env.fake.revokeRefreshTokens();
+    await expireAccessToken();
+    // The user connects the account again while the refresh of the old grant is on its way: after
+    // the refresh read the grant (the second read; the first only finds the access token expired).
+    let loads = 0;
+    const racing: TokenStore = {
+      ...store,
+      async load(id) {
+        const stored = await store.load(id);
+        if (++loads === 2) await connectFake(first);
+        return stored;
+      },
+    };
+    await expect(createAccessTokenSource(accountId, oauth, racing).getAccessToken()).rejects.toMatchObject({
+      code: 'AUTH_REVOKED',
+    });
+    expect(await status()).toBe(AccountStatus.ACTIVE);
+    const account = await env.db.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    expect((await providerForAccount(first, account).getProfile()).email).toBe('sam@example.com');
+
+    env.fake.revokeRefreshTokens();
+    await expireAccessToken();
+    await expect(createAccessTokenSource(accountId, oauth, store).getAccessToken()).rejects.toMatchObject({
+      code: 'AUTH_REVOKED',
+    });
+    expect(await status()).toBe(AccountStatus.NEEDS_RECONNECT);
   });
 });
