@@ -47,8 +47,9 @@ describe('digest replies whose jobs failed', () => {
       const row = await pendingRow(id);
       return row && row.failedRounds > 0 ? row : null;
     }, `reply ${id} to be held after a failed round`);
-  const applied = (id: string) =>
-    waitFor(
+  /** The reply was applied (item `n` snoozed three weeks) and answered, and is no longer pending. */
+  const appliedAndCleared = async (id: string, n: number) => {
+    await waitFor(
       () =>
         ctx.prisma.digestReply.findFirst({
           where: { providerMessageId: id, confirmationMessageId: { not: null } },
@@ -56,6 +57,14 @@ describe('digest replies whose jobs failed', () => {
       `reply ${id} to be applied and answered`,
       30_000,
     );
+    expect((await replies.snoozedUntil(n))?.getTime()).toBeGreaterThan(at.getTime() + 20 * 24 * HOUR);
+    await waitFor(
+      async () => ((await pendingRow(id)) === null ? true : null),
+      `reply ${id} no longer pending`,
+    );
+    await workers?.close(5_000);
+    workers = undefined;
+  };
   const jobOf = (id: string) => ctx.queues().command.getJob(`reply-${replies.owner.accountId}-${id}`);
   /** One run of the sweep, by the digest worker, at the workers' clock. */
   const sweep = async () => {
@@ -89,11 +98,12 @@ describe('digest replies whose jobs failed', () => {
 
     // Connected again: the reply goes now, with no wait.
     await connectFake(ctx);
-    await applied('reply-revoked');
-    expect((await replies.snoozedUntil(3))?.getTime()).toBeGreaterThan(at.getTime() + 20 * 24 * HOUR);
-    await waitFor(async () => ((await pendingRow('reply-revoked')) === null ? true : null), 'no row pending');
-    await workers.close(5_000);
-    workers = undefined;
+    await appliedAndCleared('reply-revoked', 3);
+    // No run that failed on the revoked grant, however late, undid the reconnect.
+    const reconnected = await ctx.prisma.mailAccount.findUniqueOrThrow({
+      where: { id: replies.owner.accountId },
+    });
+    expect(reconnected.status).toBe(AccountStatus.ACTIVE);
   });
 
   it('is queued again by the sweep once its wait is over, after a round of 5xx', async () => {
@@ -119,22 +129,11 @@ describe('digest replies whose jobs failed', () => {
     expect((await sweep()).repliesQueued).toBe(0);
     at = new Date(at.getTime() + 31 * 60_000);
     expect((await sweep()).repliesQueued).toBe(1);
-    await applied('reply-storm');
-    expect((await replies.snoozedUntil(1))?.getTime()).toBeGreaterThan(at.getTime() + 20 * 24 * HOUR);
-    await waitFor(async () => ((await pendingRow('reply-storm')) === null ? true : null), 'no row pending');
-    await workers.close(5_000);
-    workers = undefined;
+    await appliedAndCleared('reply-storm', 1);
   });
 
   it('waits an hour after a round, doubling to a day, and after the last round waits for a reconnect', async () => {
-    const candidate = {
-      providerMessageId: 'reply-rounds',
-      internetMessageId: '<reply-rounds@mail.example.com>',
-      subject: 'Re: your digest',
-      tokenDigestId: null,
-      digestMessageIds: [replies.digest.messageId],
-    };
-    const job = { accountId: replies.owner.accountId, candidate };
+    const job = replies.pendingJob('reply-rounds');
     await recordPendingReplies(ctx.prisma, [job]);
     const waits: (number | null)[] = [];
     for (let round = 1; round <= REPLY_ROUNDS; round++) {
@@ -156,13 +155,7 @@ describe('digest replies whose jobs failed', () => {
         data: {
           accountId,
           providerMessageId,
-          candidate: {
-            providerMessageId,
-            internetMessageId: null,
-            subject: 'Re: your digest',
-            tokenDigestId: null,
-            digestMessageIds: [replies.digest.messageId],
-          },
+          candidate: replies.pendingJob(providerMessageId).candidate,
           ...data,
         },
       });

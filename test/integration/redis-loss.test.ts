@@ -178,20 +178,14 @@ describe('digest replies whose command jobs went with Redis', () => {
   });
 
   it('queues the pending replies it can read, and leaves and counts one it cannot', async () => {
-    const candidate = {
-      providerMessageId: 'reply-readable',
-      internetMessageId: '<reply-readable@mail.example.com>',
-      subject: 'Re: your digest',
-      tokenDigestId: null,
-      digestMessageIds: [replies.digest.messageId],
-    };
+    const readable = replies.pendingJob('reply-readable');
     const { accountId } = replies.owner;
-    await recordPendingReplies(ctx.prisma, [{ accountId, candidate }]);
+    await recordPendingReplies(ctx.prisma, [readable]);
     await ctx.prisma.pendingDigestReply.create({
       data: { accountId, providerMessageId: 'reply-garbled', candidate: { subject: 7 } },
     });
     const { jobs, unreadable } = await pendingReplies(ctx.prisma, [accountId]);
-    expect(jobs).toEqual([{ accountId, candidate }]);
+    expect(jobs).toEqual([readable]);
     expect(unreadable).toBe(1);
     expect(await ctx.prisma.pendingDigestReply.count()).toBe(2);
   });

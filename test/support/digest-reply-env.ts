@@ -4,6 +4,7 @@ import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import { type Clock, fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
+import type { CommandJob } from '../../src/queues/queues.ts';
 import { queueDigestReplies } from '../../workers/sync.worker.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { type SmtpSink, startSmtpSink } from './smtp-sink.ts';
@@ -18,6 +19,8 @@ export interface DigestReplyEnv {
   readonly digest: { messageId: string; items: { n: number; contact: { id: string } }[] };
   /** The user's reply in their Sent mail, `minutes` after `now`; `names`: the header naming the digest. */
   addReply(id: string, names: 'In-Reply-To' | 'References', body: string, minutes: number): void;
+  /** A reply's command job as sync would queue it (not added to the mailbox). */
+  pendingJob(id: string): CommandJob;
   /** Syncs the new mail and queues its replies, as the sync worker does; returns the pages' messages. */
   syncAndQueue(): Promise<MessageMeta[]>;
   /** Until when item `n` of the digest is snoozed. */
@@ -76,6 +79,16 @@ export async function startDigestReplyEnv(options: {
         ],
         body,
       });
+    },
+    pendingJob(id) {
+      const candidate = {
+        providerMessageId: id,
+        internetMessageId: `<${id}@mail.example.com>`,
+        subject: 'Re: your digest',
+        tokenDigestId: null,
+        digestMessageIds: [digest.messageId],
+      };
+      return { accountId: owner.accountId, candidate };
     },
     async syncAndQueue() {
       const synced: MessageMeta[] = [];
