@@ -52,6 +52,14 @@ export function registerAccountCommands(program: Command): void {
         });
         const counts = await ctx.prisma.interaction.groupBy({ by: ['accountId'], _count: { _all: true } });
         const stored = new Map(counts.map((c) => [c.accountId, c._count._all]));
+        const pending = await ctx.prisma.pendingDigestReply.groupBy({
+          by: ['accountId'],
+          _count: { _all: true },
+          _min: { retryAt: true },
+        });
+        const waiting = new Map(
+          pending.map((p) => [p.accountId, { count: p._count._all, retryAt: p._min.retryAt }]),
+        );
         const now = ctx.clock.now();
         const rows = accounts.map((a) => ({
           email: a.email,
@@ -69,6 +77,9 @@ export function registerAccountCommands(program: Command): void {
           messages: stored.get(a.id) ?? 0,
           lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
           lastSyncError: a.lastSyncError,
+          // Replies to a digest found in this mailbox and not applied yet.
+          pendingReplies: waiting.get(a.id)?.count ?? 0,
+          repliesRetryAt: waiting.get(a.id)?.retryAt?.toISOString() ?? null,
         }));
         if (opts.json) return printJson(rows);
         if (rows.length === 0) {
@@ -90,9 +101,17 @@ export function registerAccountCommands(program: Command): void {
         });
         process.stdout.write(`${table(lines)}\n`);
         for (const row of rows) {
+          const replies =
+            row.pendingReplies === 1 ? '1 reply to a digest' : `${row.pendingReplies} replies to a digest`;
           if (row.status === 'NEEDS_RECONNECT') {
             process.stdout.write(
               `\n${row.email} needs reconnecting: ${row.statusReason ?? ''}\n  touchbase connect ${row.provider} --user ${row.user}\n`,
+            );
+            if (row.pendingReplies > 0)
+              process.stdout.write(`  ${replies} from it will be applied once it is connected again\n`);
+          } else if (row.repliesRetryAt) {
+            process.stdout.write(
+              `\n${row.email}: ${replies} not applied yet (the mailbox did not answer); tried again from ${row.repliesRetryAt}\n`,
             );
           }
         }

@@ -169,9 +169,20 @@ describe('touchbase CLI, as a user drives it', () => {
     }
     expect((await worker.exit).code).toBe(0);
 
+    // A reply to a digest whose job stopped on the revoked grant: the user is told it is not lost.
+    const { id: accountId } = await env.db.prisma.mailAccount.findFirstOrThrow();
+    await env.db.prisma.pendingDigestReply.create({
+      data: { accountId, providerMessageId: 'reply-waiting', candidate: {}, failedRounds: 1 },
+    });
     const accounts = await runCli(['accounts'], env.env);
     expect(accounts.stdout).toMatch(/NEEDS_RECONNECT/);
     expect(accounts.stdout).toMatch(/touchbase connect gmail --user alex\.rivera@example\.com/);
+    expect(accounts.stdout).toMatch(/1 reply to a digest from it will be applied once it is connected again/);
+    const listed = JSON.parse((await runCli(['accounts', '--json'], env.env)).stdout) as {
+      pendingReplies: number;
+    }[];
+    expect(listed.map((a) => a.pendingReplies)).toEqual([1]);
+    await env.db.prisma.pendingDigestReply.deleteMany();
     const preview = await runCli(['digest', 'preview', '--json'], env.env);
     const digest = JSON.parse(preview.stdout) as { notices: { email: string; fix: string }[] };
     expect(digest.notices).toEqual([expect.objectContaining({ email: SAMPLE_OWNER.email })]);
@@ -179,6 +190,24 @@ describe('touchbase CLI, as a user drives it', () => {
     const again = await runCli(['sync'], env.env);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/no active account/);
+
+    // Connected, with a reply whose round of attempts failed: when it goes again.
+    await env.db.prisma.mailAccount.update({ where: { id: accountId }, data: { status: 'ACTIVE' } });
+    await env.db.prisma.pendingDigestReply.create({
+      data: {
+        accountId,
+        providerMessageId: 'reply-held',
+        candidate: {},
+        failedRounds: 2,
+        retryAt: new Date('2026-11-24T11:00:00Z'),
+      },
+    });
+    const held = await runCli(['accounts'], env.env);
+    expect(held.stdout).toMatch(
+      /1 reply to a digest not applied yet .*; tried again from 2026-11-24T11:00:00\.000Z/,
+    );
+    await env.db.prisma.pendingDigestReply.deleteMany();
+    await env.db.prisma.mailAccount.update({ where: { id: accountId }, data: { status: 'NEEDS_RECONNECT' } });
   });
 
   it('refuses to start a worker on a database with pending migrations, naming the command', async () => {
