@@ -8,7 +8,13 @@ export interface DigestFacts {
   /** Every message of every thread active since the window start. */
   threads: StoredThreadMessage[];
   dismissals: { threadId: string; upTo: Date }[];
-  broken: { email: string; provider: 'gmail' | 'outlook'; statusReason: string | null }[];
+  /** Accounts that need reconnecting, with the replies to a digest that wait for it. */
+  broken: {
+    email: string;
+    provider: 'gmail' | 'outlook';
+    statusReason: string | null;
+    pendingReplies: number;
+  }[];
 }
 
 /**
@@ -52,8 +58,9 @@ const THREADS = `SELECT "threadId", "internetMessageId", at, direction::text AS 
 
 const DISMISSALS = `SELECT "threadId", "upTo" FROM follow_up_dismissals WHERE "userId" = $1::uuid`;
 
-const BROKEN = `SELECT email, provider::text AS provider, "statusReason"
-  FROM mail_accounts WHERE "userId" = $1::uuid AND status = 'NEEDS_RECONNECT'`;
+const BROKEN = `SELECT email, provider::text AS provider, "statusReason",
+    (SELECT count(*) FROM pending_digest_replies p WHERE p."accountId" = m.id)::int AS "pendingReplies"
+  FROM mail_accounts m WHERE "userId" = $1::uuid AND status = 'NEEDS_RECONNECT'`;
 
 const DIGEST_FACTS_SQL = `SELECT
   (SELECT COALESCE(json_agg(x), '[]') FROM (${CONTACTS}) x)::text AS contacts,

@@ -93,7 +93,7 @@ export async function selectDigestContent(
   const notices: AccountNotice[] = broken.map((account) => ({
     email: account.email,
     provider: account.provider,
-    problem: `touchbase can no longer read ${account.email}${account.statusReason ? ` (${account.statusReason})` : ''}.`,
+    problem: `touchbase can no longer read ${account.email}${account.statusReason ? ` (${account.statusReason})` : ''}.${waitingReplies(account.pendingReplies)}`,
     fix: `Reconnect it: touchbase connect ${account.provider} --user ${user.email}`,
   }));
 
@@ -133,4 +133,11 @@ export function toDigestJson(content: DigestContent) {
     })),
     notices: content.notices,
   };
+}
+
+/** The replies to a digest that wait for a reconnect: not lost, applied once it is done. */
+function waitingReplies(count: number): string {
+  if (count === 0) return '';
+  const replies = count === 1 ? 'Your reply to a digest is' : `${count} of your replies to a digest are`;
+  return ` ${replies} kept, and will be applied once you reconnect.`;
 }

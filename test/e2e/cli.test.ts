@@ -182,10 +182,17 @@ describe('touchbase CLI, as a user drives it', () => {
       pendingReplies: number;
     }[];
     expect(listed.map((a) => a.pendingReplies)).toEqual([1]);
-    await env.db.prisma.pendingDigestReply.deleteMany();
     const preview = await runCli(['digest', 'preview', '--json'], env.env);
     const digest = JSON.parse(preview.stdout) as { notices: { email: string; fix: string }[] };
-    expect(digest.notices).toEqual([expect.objectContaining({ email: SAMPLE_OWNER.email })]);
+    expect(digest.notices).toEqual([
+      expect.objectContaining({
+        email: SAMPLE_OWNER.email,
+        problem: expect.stringMatching(
+          /Your reply to a digest is kept, and will be applied once you reconnect\.$/,
+        ),
+      }),
+    ]);
+    await env.db.prisma.pendingDigestReply.deleteMany();
     // Nothing is queued for a revoked account until the user reconnects.
     const again = await runCli(['sync'], env.env);
     expect(again.code).not.toBe(0);
