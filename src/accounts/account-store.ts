@@ -47,7 +47,7 @@ export async function markNeedsReconnect(
   also: { lastSyncError?: string } = {},
 ): Promise<boolean> {
   const { count } = await prisma.mailAccount.updateMany({
-    where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
+    where: sameGrant(account),
     data: { status: AccountStatus.NEEDS_RECONNECT, statusReason: reason, accessTokenEnc: null, ...also },
   });
   return count > 0;
@@ -58,10 +58,12 @@ export async function holdsSameGrant(
   prisma: PrismaClient,
   account: Pick<MailAccount, 'id' | 'refreshTokenEnc'>,
 ): Promise<boolean> {
-  const count = await prisma.mailAccount.count({
-    where: { id: account.id, refreshTokenEnc: account.refreshTokenEnc },
-  });
-  return count > 0;
+  return (await prisma.mailAccount.count({ where: sameGrant(account) })) > 0;
+}
+
+/** The account row while it still holds this grant. */
+function sameGrant(account: Pick<MailAccount, 'id' | 'refreshTokenEnc'>) {
+  return { id: account.id, refreshTokenEnc: account.refreshTokenEnc };
 }
 
 /** Token columns for a token set; a missing refresh token never overwrites the stored one. */

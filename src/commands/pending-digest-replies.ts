@@ -111,15 +111,15 @@ export async function queueRepliesAgain(
   jobs: readonly CommandJob[],
   options: { freshRounds?: boolean } = {},
 ): Promise<number> {
+  if (jobs.length === 0) return 0;
+  // First, in one statement: a job that fails at once then sets its own wait, which this must not
+  // erase.
+  await prisma.pendingDigestReply.updateMany({
+    where: { OR: jobs.map(replyId) },
+    data: { retryAt: null, ...(options.freshRounds ? { failedRounds: 0 } : {}) },
+  });
   let queued = 0;
-  for (const job of jobs) {
-    // First: a job that fails at once then sets its own wait, which this must not erase.
-    await prisma.pendingDigestReply.updateMany({
-      where: replyId(job),
-      data: { retryAt: null, ...(options.freshRounds ? { failedRounds: 0 } : {}) },
-    });
-    if (await enqueueCommandAgain(queues, job)) queued++;
-  }
+  for (const job of jobs) if (await enqueueCommandAgain(queues, job)) queued++;
   return queued;
 }
 

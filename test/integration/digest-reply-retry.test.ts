@@ -5,14 +5,13 @@ import {
   REPLY_ROUNDS,
   recordPendingReplies,
 } from '../../src/commands/pending-digest-replies.ts';
+import { HOUR_MS as HOUR } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import { AccountStatus } from '../../src/lib/prisma.ts';
 import { type RunningWorkers, startWorkers } from '../../workers/index.ts';
 import { type DigestReplyEnv, startDigestReplyEnv } from '../support/digest-reply-env.ts';
 import { connectFake } from '../support/test-env.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const HOUR = 3_600_000;
 
 /**
  * A reply to a digest whose job failed is not dropped: it stays pending, held for a while, and
