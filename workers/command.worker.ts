@@ -8,6 +8,7 @@ import type { AppContext } from '../src/lib/context.ts';
 import { type CommandJob, commandJobSchema, QUEUE_NAMES } from '../src/queues/queues.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
+import { runAgainWithNewGrant } from './run-with-new-grant.ts';
 
 /**
  * Wiring only: read the reply through its provider and apply it once; then it is no longer
@@ -18,7 +19,7 @@ import { logFailures } from './log-failures.ts';
 export function createCommandWorker(ctx: AppContext, connection: Redis): Worker<CommandJob, ReplyOutcome> {
   const worker = new Worker<CommandJob, ReplyOutcome>(
     QUEUE_NAMES.command,
-    async (job) => {
+    async (job, token) => {
       const data = commandJobSchema.parse(job.data);
       const { accountId, candidate } = data;
       const log = ctx.log.child({ queue: QUEUE_NAMES.command, jobId: job.id, accountId });
@@ -40,10 +41,15 @@ export function createCommandWorker(ctx: AppContext, connection: Redis): Worker<
           candidate,
         );
       } catch (error) {
+        const decision = decideSyncError(error);
         // A revoked grant replaced by a reconnect while this ran: the new one may well work.
-        let decision = decideSyncError(error);
-        if (decision.action === 'reconnect' && !(await holdsSameGrant(ctx.prisma, account)))
-          decision = { action: 'retry', reason: decision.reason, retryAfterMs: null };
+        if (decision.action === 'reconnect' && !(await holdsSameGrant(ctx.prisma, account))) {
+          log.info(
+            { event: 'command.grant_replaced' },
+            'the grant this reply used was replaced: it runs again',
+          );
+          return runAgainWithNewGrant(job, token);
+        }
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         if (decision.action !== 'retry' || lastAttempt) {
           const held = await holdFailedReply(ctx.prisma, data, ctx.clock.now());

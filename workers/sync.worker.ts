@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { providerForAccount } from '../src/accounts/account-provider.ts';
 import { markNeedsReconnect } from '../src/accounts/account-store.ts';
@@ -20,14 +20,10 @@ import {
   unscheduleAccountSync,
 } from '../src/queues/queues.ts';
 import { backfillChunk } from '../src/sync/backfill-chunk.ts';
-import {
-  emptySyncResult,
-  type SyncProgress,
-  type SyncResult,
-  syncAccount,
-} from '../src/sync/sync-account.ts';
+import { emptySyncResult, type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
 import { decideSyncError } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
+import { runAgainWithNewGrant } from './run-with-new-grant.ts';
 
 /** What a sync job returns: the run's figures, and the job that goes on with the backfill. */
 export type SyncJobResult = SyncResult & { continuedBy: string | null };
@@ -62,9 +58,7 @@ export function createSyncWorker(
       signal?.addEventListener('abort', () => void lock.release().catch(() => undefined), { once: true });
       let result: SyncJobResult;
       try {
-        result = await runSync(job.id, accountId, (progress) =>
-          job.updateProgress({ ...progress, accountId }),
-        );
+        result = await runSync(job, token, accountId);
       } finally {
         await lock.release();
       }
@@ -99,11 +93,11 @@ export function createSyncWorker(
   }
 
   async function runSync(
-    jobId: string | undefined,
+    job: Job<SyncJob>,
+    token: string | undefined,
     accountId: string,
-    onProgress: (progress: SyncProgress) => Promise<void>,
   ): Promise<SyncJobResult> {
-    const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId, accountId });
+    const log = ctx.log.child({ queue: QUEUE_NAMES.sync, jobId: job.id, accountId });
     const account = await ctx.prisma.mailAccount.findUnique({ where: { id: accountId } });
     if (!account) {
       await unscheduleAccountSync(ctx.queues(), accountId);
@@ -120,7 +114,7 @@ export function createSyncWorker(
           backfillDays: ctx.config.BACKFILL_DAYS,
           groupSizeLimit: ctx.config.GROUP_SIZE_LIMIT,
           chunk: backfillChunk(ctx.config, provider),
-          onProgress,
+          onProgress: (progress) => job.updateProgress({ ...progress, accountId }),
           onMessages: (messages) =>
             queueDigestReplies(ctx, { userId: account.userId, accountId }, messages, signer),
         },
@@ -140,8 +134,8 @@ export function createSyncWorker(
           throw new UnrecoverableError(reason);
         }
         // Connected again while this run failed on the old grant: the new one may well work.
-        log.info({ event: 'sync.grant_replaced' }, 'the grant this run used was replaced: it is tried again');
-        throw error;
+        log.info({ event: 'sync.grant_replaced' }, 'the grant this run used was replaced: it runs again');
+        return runAgainWithNewGrant(job, token);
       }
       await ctx.prisma.mailAccount.update({
         where: { id: accountId },

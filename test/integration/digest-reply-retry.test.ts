@@ -131,6 +131,47 @@ describe('digest replies whose jobs failed', () => {
     await appliedAndCleared('reply-storm', 1);
   });
 
+  it('goes at once, spending no attempt, when the grant it failed on was replaced while it ran', async () => {
+    replies.addReply('reply-regranted', 'In-Reply-To', 'snooze 2 3w', 3);
+    await replies.syncAndQueue();
+    // Its one and only attempt: before, failing on a replaced grant ended the round (held an hour).
+    const queued = await jobOf('reply-regranted');
+    await queued?.remove();
+    await ctx
+      .queues()
+      .command.add('reply', queued?.data ?? never(), { jobId: queued?.id ?? never(), attempts: 1 });
+    // Google refuses the old grant's token twice (the second time after the in-request refresh);
+    // the user connects the account again while the first refusal is on its way.
+    let reconnected = false;
+    replies.env.fake.injectFault({
+      path: /messages\/reply-regranted\?.*format=full/,
+      status: 401,
+      times: 2,
+      before: async () => {
+        if (reconnected) return;
+        reconnected = true;
+        await connectFake(ctx);
+      },
+    });
+    workers = await startWorkers(replies.env.context({ clock }));
+
+    await waitFor(
+      async () => ((await (await jobOf('reply-regranted'))?.getState()) === 'completed' ? true : null),
+      'the reply job to complete',
+      30_000,
+    );
+    // Run twice, one attempt counted (the one that worked): with one attempt allowed, a failure
+    // counted would have failed the job and held the reply.
+    const job = await jobOf('reply-regranted');
+    expect({ started: job?.attemptsStarted, made: job?.attemptsMade }).toEqual({ started: 2, made: 1 });
+    expect(reconnected).toBe(true);
+    await appliedAndCleared('reply-regranted', 2);
+    const account = await ctx.prisma.mailAccount.findUniqueOrThrow({
+      where: { id: replies.owner.accountId },
+    });
+    expect(account.status).toBe(AccountStatus.ACTIVE);
+  });
+
   it('waits an hour after a round, doubling to a day, and after the last round waits for a reconnect', async () => {
     const job = replies.pendingJob('reply-rounds');
     await recordPendingReplies(ctx.prisma, [job]);

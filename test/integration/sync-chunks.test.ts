@@ -140,6 +140,41 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
     // And the account's periodic sync is gone until the user reconnects.
     expect(await queues.sync.getJobSchedulers()).toEqual([]);
   });
+
+  it('carries a chain on with the new grant when the account is connected again while a chunk fails on the old one', async () => {
+    const t0 = Date.now();
+    env.fake.expireHistory();
+    // The resync's second page is refused twice (before and after the in-request refresh), and
+    // the user connects the account again while the first refusal is on its way.
+    let reconnected = false;
+    env.fake.injectFault({
+      path: /\/messages\?.*pageToken=/,
+      status: 401,
+      times: 2,
+      before: async () => {
+        if (reconnected) return;
+        reconnected = true;
+        await connectFake(ctx);
+      },
+    });
+    // Connected again after the revocation above: the resync starts.
+    await connectFake(ctx);
+    await waitFor(async () => {
+      const a = await account();
+      return a.backfillDoneAt && (a.lastSyncedAt?.getTime() ?? 0) >= t0 ? true : null;
+    });
+
+    expect(reconnected).toBe(true);
+    const synced = await account();
+    expect(synced.status).toBe('ACTIVE');
+    expect(synced.lastSyncError).toBeNull();
+    expect(await storedIds()).toEqual([...mailbox.map((m) => m.id), 'f0000000000000a1'].sort());
+    // The job that met the old grant ran again at once, its failure not counted as an attempt.
+    const jobs = (await ctx.queues().sync.getJobs(['completed', 'failed'])).filter((j) => j.timestamp >= t0);
+    const rerun = jobs.filter((j) => j.attemptsStarted > 1);
+    expect(rerun.map((j) => [j.attemptsStarted, j.attemptsMade])).toEqual([[2, 1]]);
+    expect(jobs.every((j) => j.finishedOn && !j.failedReason)).toBe(true);
+  });
 });
 
 async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {

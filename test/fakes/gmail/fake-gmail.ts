@@ -75,6 +75,8 @@ export interface InjectedFault {
   retryAfterSeconds?: number;
   /** default 1 */
   times?: number;
+  /** Awaited before the fault is answered, at each match: a test acts while the request is in flight. */
+  before?: () => unknown;
 }
 
 export interface FakeGmail {
@@ -156,7 +158,10 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
     if (endpoint === 'oauth.authorize') lastAuthorizeRequest = new URLSearchParams(url.searchParams);
 
     const fault = takeFault(faults, url.pathname + url.search);
-    if (fault) return sendFault(res, fault, endpoint);
+    if (fault) {
+      await fault.before?.();
+      return sendFault(res, fault, endpoint);
+    }
 
     switch (endpoint) {
       case 'oauth.authorize':
