@@ -3,6 +3,7 @@ import { findAccount } from '../accounts/account-store.ts';
 import { AppError } from '../lib/errors.ts';
 import { connectAccount } from '../oauth/connect-account.ts';
 import { enqueueSync } from '../queues/queues.ts';
+import { backfillPercent } from '../sync/backfill-progress.ts';
 import { ago, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
 import { waitForSync } from './wait-for-sync.ts';
@@ -70,9 +71,7 @@ export function registerAccountCommands(program: Command): void {
           backfill: a.backfillDoneAt
             ? 'done'
             : a.syncCursor
-              ? a.backfillTotal
-                ? `${Math.min(99, Math.floor((a.backfillListed / a.backfillTotal) * 100))}%`
-                : `${a.backfillListed} listed`
+              ? progressOf(backfillPercent(a.backfillListed, a.backfillTotal), a.backfillListed)
               : 'not started',
           messages: stored.get(a.id) ?? 0,
           lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
@@ -191,4 +190,9 @@ function reportProgress(email: string, data: unknown): void {
   } else {
     process.stdout.write(`${email}: backfill ${figures}\n`);
   }
+}
+
+/** A backfill's progress for the BACKFILL column: a percentage, or messages listed so far. */
+function progressOf(percent: number | null, listed: number): string {
+  return percent === null ? `${listed} listed` : `${percent}%`;
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
  * MJML takes milliseconds per compile, far too slow to run per digest (the digest benchmark
  * wants 200 users/s for select, build and render together), so the template is compiled once per
  * process into a few HTML parts with {{slot}} placeholders; a digest is then the parts
- * concatenated with their slots filled in. Repeated parts (notices, items) are cut out at
+ * concatenated with their slots filled in. Repeated parts (notices, reading, items) are cut out at
  * <!--tb:...--> markers placed between sections, where MJML's output is self-contained.
  */
 
@@ -94,6 +94,7 @@ ${Object.values(ACCENTS)
 const PARTS = {
   top: ['subject', 'preheader', 'dateLine', 'greeting'],
   notice: ['heading', 'problem', 'fix'],
+  reading: ['message'],
   item: ['n', 'label', 'accentClass', 'accentColor', 'sentence', 'detail', 'actions'],
   empty: ['message'],
   bottom: ['replyHelp', 'settingsUrl'],
@@ -149,6 +150,12 @@ const TEMPLATE = `<mjml lang="en">
     <mj-section padding="0 24px 16px" background-color="${C.card}">
       <mj-column padding="12px 16px" background-color="${C.noticeBg}" border-left="4px solid ${C.noticeRule}" border-radius="4px" css-class="tb-notice">
         <mj-text font-size="14px" line-height="20px" color="${C.noticeText}"><strong>Action needed: {{heading}}</strong><br>{{problem}}<br><strong>To fix:</strong> {{fix}}</mj-text>
+      </mj-column>
+    </mj-section>
+    ${marker('reading')}
+    <mj-section padding="0 24px 16px" background-color="${C.card}">
+      <mj-column>
+        <mj-text font-size="14px" line-height="20px" color="${C.muted}" css-class="tb-muted">{{message}}</mj-text>
       </mj-column>
     </mj-section>
     ${marker('item')}

@@ -1,6 +1,6 @@
 import { formatCadence, formatDate, formatRelative } from './format-relative.ts';
 import { type DigestView, type ItemView, type NoticeView, renderHtml, type Segment } from './render-html.ts';
-import type { AccountNotice, DigestContent, DigestItem, RenderedDigest } from './types.ts';
+import type { AccountNotice, AccountReading, DigestContent, DigestItem, RenderedDigest } from './types.ts';
 
 export interface RenderOptions {
   /** Base URL of the web app, for the settings link. */
@@ -38,8 +38,12 @@ function buildView(content: DigestContent, opts: RenderOptions): DigestView {
     greeting: content.user.name ? `Hi ${firstName(clean(content.user.name))},` : 'Hi,',
     dateLine: `Week of ${formatDate(content.generatedAt, content.user.timeZone)}`,
     notices: content.notices.map(noticeView),
+    reading: content.reading.map(readingSentence),
     items: items.map((item) => itemView(item, content, opts)),
-    emptyMessage: 'Nothing needs you this week: nobody is slipping away and no replies are pending.',
+    emptyMessage:
+      content.reading.length > 0
+        ? 'Nothing needs you in the mail read so far.'
+        : 'Nothing needs you this week: nobody is slipping away and no replies are pending.',
     replyHelp: opts.headersOnly
       ? 'Use the buttons above: touchbase reads only the headers of your mail, so it cannot read a written reply.'
       : items.length > 0
@@ -56,6 +60,7 @@ function renderText(view: DigestView): string {
     for (const n of view.notices) lines.push(`- ${n.heading}: ${n.problem} To fix: ${n.fix}`);
     lines.push('');
   }
+  for (const sentence of view.reading) lines.push(sentence, '');
   if (view.items.length > 0) {
     lines.push(`Your touchbase for the ${lowerFirst(view.dateLine)}:`, '');
     for (const item of view.items) lines.push(`${item.n}. ${item.sentence.map(segmentText).join('')}`);
@@ -77,8 +82,9 @@ function subjectFor(content: DigestContent): string {
   ].filter((part): part is string => part !== null);
   const notices = content.notices.length;
   if (parts.length === 0) {
-    return notices > 0
-      ? `Action needed: ${plural(notices, 'account needs', 'accounts need')} attention`
+    if (notices > 0) return `Action needed: ${plural(notices, 'account needs', 'accounts need')} attention`;
+    return content.reading.length > 0
+      ? 'Still reading your mailbox: nothing due so far'
       : 'All caught up this week';
   }
   return `${notices > 0 ? 'Action needed · ' : ''}${parts.join(', ')}`;
@@ -89,9 +95,26 @@ function preheaderFor(content: DigestContent, items: DigestItem[]): string {
   const more = items.length - names.length;
   const people =
     names.length === 0
-      ? 'Nothing due this week.'
+      ? content.reading.length > 0
+        ? 'Nothing due in the mail read so far.'
+        : 'Nothing due this week.'
       : `${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return content.notices.length > 0 ? `Action needed on your account. ${people}` : people;
+}
+
+/**
+ * A mailbox whose first backfill is not done: the digest is drawn from its newest mail only. The
+ * backfill reads newest first, so replies owed and awaited are right; people last in touch long
+ * ago may not have been reached yet.
+ */
+function readingSentence(account: AccountReading): string {
+  const email = clean(account.email);
+  const until = 'Until it is done, people you have not been in touch with lately may be missing here.';
+  if (account.percent !== null)
+    return `touchbase is still reading the past mail of ${email} (${account.percent}% so far). ${until}`;
+  if (account.listed > 0)
+    return `touchbase is still reading the past mail of ${email} (${account.listed.toLocaleString('en')} messages so far). ${until}`;
+  return `touchbase has not started reading ${email} yet. ${until}`;
 }
 
 function noticeView(notice: AccountNotice): NoticeView {

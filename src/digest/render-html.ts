@@ -27,6 +27,8 @@ export interface DigestView {
   greeting: string;
   dateLine: string;
   notices: NoticeView[];
+  /** One sentence per mailbox still being read for the first time. */
+  reading: string[];
   items: ItemView[];
   emptyMessage: string;
   replyHelp: string;
@@ -53,6 +55,7 @@ export function renderHtml(view: DigestView): string {
       fix: toHtml(notice.fix),
     }),
   );
+  const reading = view.reading.map((message) => fillPart('reading', { message: toHtml(message) }));
   const items =
     view.items.length > 0
       ? view.items.map(itemPart)
@@ -61,7 +64,7 @@ export function renderHtml(view: DigestView): string {
     replyHelp: toHtml(view.replyHelp),
     settingsUrl: toHtml(view.settingsUrl),
   });
-  return top + notices.join('') + items.join('') + bottom;
+  return top + notices.join('') + reading.join('') + items.join('') + bottom;
 }
 
 const KIND_LABEL: Record<DigestItemKind, string> = {

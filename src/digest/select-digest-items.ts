@@ -4,6 +4,7 @@ import { type ContactView, sortContacts, toContactView } from '../contacts/list-
 import { rankLapsed } from '../contacts/rank-lapsed.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import type { PrismaClient, User } from '../lib/prisma.ts';
+import { backfillPercent } from '../sync/backfill-progress.ts';
 import { loadDigestFacts } from './load-digest-facts.ts';
 import type { AccountNotice, DigestContent, DigestItem } from './types.ts';
 
@@ -103,6 +104,12 @@ export async function selectDigestContent(
     generatedAt: now,
     items,
     notices,
+    reading: facts.reading.map((account) => ({
+      email: account.email,
+      provider: account.provider,
+      listed: account.backfillListed,
+      percent: backfillPercent(account.backfillListed, account.backfillTotal),
+    })),
   };
 }
 
@@ -132,6 +139,7 @@ export function toDigestJson(content: DigestContent) {
       ...(item.since ? { since: item.since.toISOString() } : {}),
     })),
     notices: content.notices,
+    reading: content.reading,
   };
 }
 

@@ -26,12 +26,23 @@ export interface AccountNotice {
   fix: string;
 }
 
+/** A mailbox whose first backfill is still going: what the digest says comes from part of it. */
+export interface AccountReading {
+  email: string;
+  provider: 'gmail' | 'outlook';
+  /** Messages listed so far. */
+  listed: number;
+  /** Of the mailbox, where its size is known. */
+  percent: number | null;
+}
+
 export interface DigestContent {
   user: { email: string; name: string | null; timeZone: string };
   period: string;
   generatedAt: Date;
   items: DigestItem[];
   notices: AccountNotice[];
+  reading: AccountReading[];
 }
 
 export interface RenderedDigest {

@@ -45,6 +45,7 @@ function typical(): DigestContent {
     period: '2025-W24',
     generatedAt: NOW,
     notices: [],
+    reading: [],
     items: [
       item(1, 'lapsed', {
         contact: { id: 'maya', name: 'Maya Chen', emails: ['maya.chen@example.org'] },
@@ -74,7 +75,10 @@ function typical(): DigestContent {
   };
 }
 
-/** The widest content there is: ten items, notices, and strings with no place to break. */
+/**
+ * The widest content there is: ten items, notices, mailboxes still being read, and strings with
+ * no place to break.
+ */
 function worstCase(): DigestContent {
   const address = 'maximiliana.alexandra.von-hohenzollern-sigmaringen@extremely-long-subdomain.example.org';
   const items = Array.from({ length: 10 }, (_, i) =>
@@ -106,6 +110,10 @@ function worstCase(): DigestContent {
         fix: `Reconnect at ${PUBLIC_URL}/accounts/reconnect?account=${encodeURIComponent(address)}&provider=outlook`,
       },
       { email: 'sam@gmail.example', provider: 'gmail', problem: 'Token expired', fix: 'Reconnect it' },
+    ],
+    reading: [
+      { email: address, provider: 'gmail', listed: 123_456, percent: 37 },
+      { email: 'new@example.com', provider: 'outlook', listed: 0, percent: null },
     ],
     items,
   };
@@ -272,6 +280,16 @@ describe('digest HTML in headless Chromium', () => {
         const labels = await measure(page, '[class^="tb-accent-"]');
         for (const box of [...blocks, ...labels].filter((b) => b.text !== '')) {
           expect(box.contrast, box.text).toBeGreaterThanOrEqual(4.5);
+        }
+        // Each mailbox still being read is said, readably, as the text part says it.
+        const reading = text
+          .split('\n')
+          .filter((line) => /^touchbase (is still|has not started) reading/.test(line));
+        expect(reading).toHaveLength(content.reading.length);
+        for (const sentence of reading) {
+          const block = blocks.find((box) => box.text === sentence);
+          expect(block && inView(block) && !block.clipped, sentence).toBe(true);
+          expect(block?.contrast).toBeGreaterThanOrEqual(4.5);
         }
         for (const notice of content.notices) {
           const block = blocks.find((box) => box.text.includes(notice.problem));

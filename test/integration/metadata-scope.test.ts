@@ -5,37 +5,29 @@ import { createCommandSigner } from '../../src/commands/command-token.ts';
 import { findDigestReplies } from '../../src/commands/find-digest-replies.ts';
 import { listContacts } from '../../src/contacts/list-contacts.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
-import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
-import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
-import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
+import { SAMPLE_OWNER, type SampleMailbox } from '../fixtures/sample-mailbox.ts';
+import { type SampleEnv, startSampleEnv } from '../support/sample-env.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
+import { syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const now = new Date('2026-11-23T09:00:00Z');
-const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
-
 describe('least privilege: GMAIL_SCOPE=metadata (headers only)', () => {
+  let started: SampleEnv;
   let env: TestEnv;
   let sink: SmtpSink;
   let ctx: AppContext;
+  let sample: SampleMailbox;
   let userId: string;
   let accountId: string;
 
   beforeAll(async () => {
-    sink = await startSmtpSink();
-    env = await startTestEnv({
-      owner: SAMPLE_OWNER.email,
-      messages: sample.messages,
-      settings: { SMTP_URL: sink.url, GMAIL_SCOPE: 'metadata' },
-    });
-    ctx = env.context({ clock: fixedClock(now) });
-    const connected = await connectFake(ctx);
-    userId = connected.user.id;
-    accountId = connected.account.id;
+    started = await startSampleEnv({ now, settings: { GMAIL_SCOPE: 'metadata' } });
+    ({ env, sink, ctx, sample } = started);
+    ({ userId, accountId } = started.owner);
   });
   afterAll(async () => {
-    await env?.close();
-    await sink?.close();
+    await started?.close();
   });
 
   it('asks Google for gmail.metadata only, and syncs without the searches that scope refuses', async () => {

@@ -22,6 +22,7 @@ function outgoing(overrides: Partial<OutgoingDigest> = {}): OutgoingDigest {
       period: '2025-W24',
       generatedAt: new Date('2025-06-09T06:30:00Z'),
       notices: [],
+      reading: [],
       items: [
         {
           n: 1,

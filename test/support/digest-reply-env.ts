@@ -1,14 +1,15 @@
 import { expect } from 'vitest';
 import { createCommandSigner } from '../../src/commands/command-token.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
-import { type Clock, fixedClock } from '../../src/lib/clock.ts';
+import type { Clock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import type { CommandJob } from '../../src/queues/queues.ts';
 import { queueDigestReplies } from '../../workers/sync.worker.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
-import { type SmtpSink, startSmtpSink } from './smtp-sink.ts';
-import { connectFake, startTestEnv, syncOnce, type TestEnv } from './test-env.ts';
+import { SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { startSampleEnv } from './sample-env.ts';
+import type { SmtpSink } from './smtp-sink.ts';
+import { syncOnce, type TestEnv } from './test-env.ts';
 
 export interface DigestReplyEnv {
   readonly env: TestEnv;
@@ -38,19 +39,10 @@ export async function startDigestReplyEnv(options: {
   settings?: Record<string, string>;
 }): Promise<DigestReplyEnv> {
   const { now } = options;
-  const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
-  const sink = await startSmtpSink();
-  const env = await startTestEnv({
-    owner: SAMPLE_OWNER.email,
-    messages: sample.messages,
-    settings: { ...options.settings, SMTP_URL: sink.url },
-  });
-  const ctx = env.context({ clock: options.clock ?? fixedClock(now) });
-  const { user, account } = await connectFake(ctx);
-  const owner = { userId: user.id, accountId: account.id };
-  await syncOnce(ctx, account.id);
-  expect((await sendWeeklyDigest(ctx, user.id)).status).toBe('sent');
-  const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: user.id } });
+  const { env, sink, ctx, owner, close } = await startSampleEnv(options);
+  await syncOnce(ctx, owner.accountId);
+  expect((await sendWeeklyDigest(ctx, owner.userId)).status).toBe('sent');
+  const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: owner.userId } });
   const digest = { messageId: row.messageId ?? '', items: row.items as DigestReplyEnv['digest']['items'] };
   const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
 
@@ -105,9 +97,6 @@ export async function startDigestReplyEnv(options: {
       return (await ctx.prisma.contact.findUniqueOrThrow({ where: { id: item?.contact.id ?? '' } }))
         .snoozedUntil;
     },
-    async close() {
-      await env.close();
-      await sink.close();
-    },
+    close,
   };
 }

@@ -29,6 +29,7 @@ function digest(overrides: Partial<DigestContent> = {}): DigestContent {
     period: '2025-W24',
     generatedAt: NOW,
     notices: [],
+    reading: [],
     items: [
       item(1, 'lapsed', {
         contact: { id: 'maya', name: 'Maya Chen', emails: ['maya@example.com'] },
@@ -252,6 +253,56 @@ describe('renderDigest with nothing due', () => {
     expect(rendered.html).toContain('Nothing needs you this week');
     expect(rendered.html).not.toContain('mailto:');
     expect(rendered.text).toContain('https://touchbase.example/settings');
+  });
+});
+
+describe('renderDigest while a mailbox is still being read for the first time', () => {
+  const reading: DigestContent['reading'] = [
+    { email: 'sam@example.com', provider: 'gmail', listed: 41_200, percent: 37 },
+    { email: 'sam@work.example', provider: 'outlook', listed: 12_345, percent: null },
+    { email: 'new@example.com', provider: 'gmail', listed: 0, percent: null },
+  ];
+  const partial = 'Until it is done, people you have not been in touch with lately may be missing here.';
+
+  it('says how far each one is, after the notices and before the items, in text and HTML', () => {
+    const notices = [
+      { email: 'a@b.example', provider: 'gmail' as const, problem: 'Revoked', fix: 'Reconnect' },
+    ];
+    const { text, html } = renderDigest(digest({ reading, notices }), OPTS);
+    const sentences = [
+      `touchbase is still reading the past mail of sam@example.com (37% so far). ${partial}`,
+      `touchbase is still reading the past mail of sam@work.example (12,345 messages so far). ${partial}`,
+      `touchbase has not started reading new@example.com yet. ${partial}`,
+    ];
+    const lines = text.split('\n');
+    const at = sentences.map((sentence) => lines.indexOf(sentence));
+    expect(at.every((i) => i > lines.findIndex((l) => l.startsWith('- Gmail account a@b.example')))).toBe(
+      true,
+    );
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(Math.max(...at)).toBeLessThan(lines.findIndex((l) => l.startsWith('1. ')));
+    for (const sentence of sentences) expect(html).toContain(sentence);
+    expect(html.indexOf(sentences[0] ?? '')).toBeGreaterThan(html.indexOf('Revoked'));
+    expect(html.indexOf(sentences[2] ?? '')).toBeLessThan(html.indexOf('Maya Chen</strong>'));
+    // The items are what they are: the subject counts them as always.
+    expect(renderDigest(digest({ reading }), OPTS).subject).toBe(renderDigest(digest(), OPTS).subject);
+  });
+
+  it('does not call an empty digest all caught up', () => {
+    const rendered = renderDigest(digest({ reading: reading.slice(0, 1), items: [] }), OPTS);
+    expect(rendered.subject).toBe('Still reading your mailbox: nothing due so far');
+    expect(rendered.text).toContain('Nothing needs you in the mail read so far.');
+    expect(rendered.text).not.toContain('Nothing needs you this week');
+    expect(rendered.html).toContain('Nothing due in the mail read so far.');
+  });
+
+  it('escapes the address', () => {
+    const { html } = renderDigest(
+      digest({ reading: [{ email: '<b>x</b>@example.com', provider: 'gmail', listed: 1, percent: 1 }] }),
+      OPTS,
+    );
+    expect(html).not.toContain('<b>x</b>');
+    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;@example.com');
   });
 });
 
