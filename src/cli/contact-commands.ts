@@ -4,6 +4,7 @@ import { explainContact } from '../contacts/explain-contact.ts';
 import { listContacts, toContactJson } from '../contacts/list-contacts.ts';
 import { mergeContacts, setCadence, setMuted } from '../contacts/manage-contacts.ts';
 import { describeCadence, parseCadence } from '../contacts/parse-cadence.ts';
+import { readingAccounts, readingSentence } from '../sync/backfill-progress.ts';
 import { ago, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
 
@@ -20,8 +21,12 @@ export function registerContactCommands(program: Command): void {
         const now = ctx.clock.now();
         const contacts = await listContacts(ctx.prisma, user.id, now, { includeMuted: Boolean(opts.all) });
         if (opts.json) return printJson(contacts.map(toContactJson));
+        // A first backfill still going: the list is drawn from the newest mail only.
+        const reading = (await readingAccounts(ctx.prisma, user.id)).map((a) => `\n${readingSentence(a)}\n`);
         if (contacts.length === 0) {
-          process.stdout.write('No contacts yet: they appear once mail is synced (touchbase sync --wait).\n');
+          process.stdout.write(
+            `No contacts yet: they appear once mail is synced (touchbase sync --wait).\n${reading.join('')}`,
+          );
           return;
         }
         const rows = [['NAME', 'EMAIL', 'LAST CONTACT', 'USUALLY', 'SENT', 'RECEIVED', 'STATUS']];
@@ -36,7 +41,7 @@ export function registerContactCommands(program: Command): void {
             c.status,
           ]);
         }
-        process.stdout.write(`${table(rows)}\n`);
+        process.stdout.write(`${table(rows)}\n${reading.join('')}`);
       });
     });
   registerContactChanges(contacts);

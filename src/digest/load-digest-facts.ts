@@ -70,8 +70,9 @@ const BROKEN = `SELECT email, provider::text AS provider, "statusReason",
     (SELECT count(*) FROM pending_digest_replies p WHERE p."accountId" = m.id)::int AS "pendingReplies"
   FROM mail_accounts m WHERE "userId" = $1::uuid AND status = 'NEEDS_RECONNECT'`;
 
-// Never synced to the end: a resync (expired history) reads again into rows that are already
-// there, so only a first backfill leaves the digest short of mail.
+// Never synced to the end, as readingAccounts (src/sync/backfill-progress.ts) reads them: a
+// resync reads again into rows that are already there, so only a first backfill leaves the
+// digest short of mail.
 const READING = `SELECT email, provider::text AS provider, "backfillListed", "backfillTotal"
   FROM mail_accounts WHERE "userId" = $1::uuid AND status = 'ACTIVE'
     AND "backfillDoneAt" IS NULL AND "lastSyncedAt" IS NULL

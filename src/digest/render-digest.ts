@@ -1,6 +1,7 @@
+import { readingSentence } from '../sync/backfill-progress.ts';
 import { formatCadence, formatDate, formatRelative } from './format-relative.ts';
 import { type DigestView, type ItemView, type NoticeView, renderHtml, type Segment } from './render-html.ts';
-import type { AccountNotice, AccountReading, DigestContent, DigestItem, RenderedDigest } from './types.ts';
+import type { AccountNotice, DigestContent, DigestItem, RenderedDigest } from './types.ts';
 
 export interface RenderOptions {
   /** Base URL of the web app, for the settings link. */
@@ -38,7 +39,7 @@ function buildView(content: DigestContent, opts: RenderOptions): DigestView {
     greeting: content.user.name ? `Hi ${firstName(clean(content.user.name))},` : 'Hi,',
     dateLine: `Week of ${formatDate(content.generatedAt, content.user.timeZone)}`,
     notices: content.notices.map(noticeView),
-    reading: content.reading.map(readingSentence),
+    reading: content.reading.map((account) => readingSentence({ ...account, email: clean(account.email) })),
     items: items.map((item) => itemView(item, content, opts)),
     emptyMessage:
       content.reading.length > 0
@@ -100,21 +101,6 @@ function preheaderFor(content: DigestContent, items: DigestItem[]): string {
         : 'Nothing due this week.'
       : `${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return content.notices.length > 0 ? `Action needed on your account. ${people}` : people;
-}
-
-/**
- * A mailbox whose first backfill is not done: the digest is drawn from its newest mail only. The
- * backfill reads newest first, so replies owed and awaited are right; people last in touch long
- * ago may not have been reached yet.
- */
-function readingSentence(account: AccountReading): string {
-  const email = clean(account.email);
-  const until = 'Until it is done, people you have not been in touch with lately may be missing here.';
-  if (account.percent !== null)
-    return `touchbase is still reading the past mail of ${email} (${account.percent}% so far). ${until}`;
-  if (account.listed > 0)
-    return `touchbase is still reading the past mail of ${email} (${account.listed.toLocaleString('en')} messages so far). ${until}`;
-  return `touchbase has not started reading ${email} yet. ${until}`;
 }
 
 function noticeView(notice: AccountNotice): NoticeView {

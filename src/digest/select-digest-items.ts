@@ -4,7 +4,7 @@ import { type ContactView, sortContacts, toContactView } from '../contacts/list-
 import { rankLapsed } from '../contacts/rank-lapsed.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import type { PrismaClient, User } from '../lib/prisma.ts';
-import { backfillPercent } from '../sync/backfill-progress.ts';
+import { toAccountReading } from '../sync/backfill-progress.ts';
 import { loadDigestFacts } from './load-digest-facts.ts';
 import type { AccountNotice, DigestContent, DigestItem } from './types.ts';
 
@@ -104,12 +104,9 @@ export async function selectDigestContent(
     generatedAt: now,
     items,
     notices,
-    reading: facts.reading.map((account) => ({
-      email: account.email,
-      provider: account.provider,
-      listed: account.backfillListed,
-      percent: backfillPercent(account.backfillListed, account.backfillTotal),
-    })),
+    reading: facts.reading.map((a) =>
+      toAccountReading(a.email, a.provider, a.backfillListed, a.backfillTotal),
+    ),
   };
 }
 

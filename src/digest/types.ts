@@ -1,3 +1,5 @@
+import type { AccountReading } from '../sync/backfill-progress.ts';
+
 /** What one digest says: built by select-digest-items.ts, rendered by render-digest.ts. */
 
 export type DigestItemKind = 'lapsed' | 'owe-reply' | 'awaiting-reply';
@@ -24,16 +26,6 @@ export interface AccountNotice {
   provider: 'gmail' | 'outlook';
   problem: string;
   fix: string;
-}
-
-/** A mailbox whose first backfill is still going: what the digest says comes from part of it. */
-export interface AccountReading {
-  email: string;
-  provider: 'gmail' | 'outlook';
-  /** Messages listed so far. */
-  listed: number;
-  /** Of the mailbox, where its size is known. */
-  percent: number | null;
 }
 
 export interface DigestContent {

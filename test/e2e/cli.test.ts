@@ -81,6 +81,11 @@ describe('touchbase CLI, as a user drives it', () => {
     expect(refreshToken.length).toBeGreaterThan(10);
     expect(account.refreshTokenEnc).not.toContain(refreshToken);
     expect(env.fake.stats.tokenGrants.authorization_code).toBe(1);
+
+    // Nothing read yet: the list says why it is empty and that it is not whole.
+    const contacts = await runCli(['contacts'], env.env);
+    expect(contacts.stdout).toContain('No contacts yet');
+    expect(contacts.stdout).toContain(`touchbase has not started reading ${SAMPLE_OWNER.email} yet.`);
   });
 
   // Five CLI processes and a worker, each starting TypeScript through tsx: slow on a busy machine.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDigest } from '../../src/digest/render-digest.ts';
 import { selectDigestContent, selectOptions } from '../../src/digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
+import { readingAccounts } from '../../src/sync/backfill-progress.ts';
 import { SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { type SampleEnv, startSampleEnv } from '../support/sample-env.ts';
 import { syncOnce } from '../support/test-env.ts';
@@ -35,6 +36,8 @@ describe('the digest during a first backfill', () => {
       '2026-W48',
       selectOptions(s.ctx.config),
     );
+    // The people list (CLI and web) asks the same question through its own query.
+    expect(await readingAccounts(s.ctx.prisma, s.owner.userId)).toEqual(content.reading);
     return { content, rendered: renderDigest(content, { publicUrl: s.ctx.config.PUBLIC_URL }) };
   };
 

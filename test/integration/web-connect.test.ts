@@ -115,6 +115,8 @@ describe('connecting from the web app', () => {
     await connectThroughWeb(fresh, '/oauth/gmail/start?next=/people');
     const people = await fresh.get('/people');
     expect(people.statusCode).toBe(200);
+    // Neither mailbox is synced yet: the page says its list is not whole.
+    expect(people.body).toContain(`touchbase has not started reading ${SECOND} yet.`);
     expect(await ctx.prisma.user.count()).toBe(1);
   });
 

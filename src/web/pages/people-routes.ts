@@ -3,6 +3,7 @@ import { ownAddresses } from '../../accounts/account-store.ts';
 import { listContacts } from '../../contacts/list-contacts.ts';
 import { mergeContactRows } from '../../contacts/manage-contacts.ts';
 import { DAY_MS } from '../../lib/clock.ts';
+import { readingAccounts } from '../../sync/backfill-progress.ts';
 import { html } from '../views/html.ts';
 import { layout, messagePage } from '../views/layout.ts';
 import { noticeText } from '../views/notices.ts';
@@ -44,6 +45,7 @@ export function peopleRoutes(deps: WebDeps): FastifyPluginAsync {
             csrf,
             now,
             timeZone: signedIn.user.timeZone,
+            reading: await readingAccounts(ctx.prisma, signedIn.user.id),
           }),
           nav: { csrf, current: 'people' },
           notice: noticeText(request.query.notice),

@@ -1,5 +1,6 @@
 import type { ContactView } from '../../contacts/list-contacts.ts';
 import { formatCadence, formatDate, formatRelative } from '../../digest/format-relative.ts';
+import { type AccountReading, readingSentence } from '../../sync/backfill-progress.ts';
 import { flag, html, type SafeHtml } from './html.ts';
 import { csrfField } from './layout.ts';
 
@@ -36,6 +37,8 @@ export interface PeopleViewInput {
   csrf: string;
   now: Date;
   timeZone: string;
+  /** Mailboxes still being read for the first time: the list is drawn from their newest mail. */
+  reading: AccountReading[];
 }
 
 export function peopleBody(input: PeopleViewInput): SafeHtml {
@@ -49,6 +52,7 @@ export function peopleBody(input: PeopleViewInput): SafeHtml {
 </div>
 <section aria-labelledby="list-heading">
 <h2 id="list-heading">${query ? `${input.total} found` : `${input.total} people`}, lapsed first</h2>
+${input.reading.map((account) => html`<p class="muted">${readingSentence(account)}</p>`)}
 ${input.total > contacts.length ? html`<p class="muted">Showing the first ${contacts.length}. Search to find anyone else.</p>` : ''}
 ${contacts.length === 0 ? html`<p class="panel">${query ? 'Nobody matches that search.' : 'No contacts yet. They appear as your mail is read: someone becomes a contact once you have written to each other.'}</p>` : ''}
 <ul class="people">${contacts.map((c) => personItem(c, input))}</ul>
