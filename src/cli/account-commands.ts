@@ -6,6 +6,7 @@ import { enqueueSync } from '../queues/queues.ts';
 import { backfillPercent } from '../sync/backfill-progress.ts';
 import { ago, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
+import { BackfillMeter, progressLine } from './sync-progress.ts';
 import { waitForSync } from './wait-for-sync.ts';
 
 export function registerAccountCommands(program: Command): void {
@@ -146,12 +147,20 @@ export function registerAccountCommands(program: Command): void {
         const events = queues.events('sync');
         await events.waitUntilReady();
         // Progress comes from every job of an account's backfill chain: keyed by account.
-        const names = new Map(jobs.map(({ account }) => [account.id, account.email]));
+        const meters = new Map(
+          jobs.map(({ account }) => [account.id, { email: account.email, meter: new BackfillMeter() }]),
+        );
         events.on('progress', ({ data }) => {
-          const accountId =
-            typeof data === 'object' && data !== null ? (data as { accountId?: unknown }).accountId : null;
-          const email = typeof accountId === 'string' ? names.get(accountId) : undefined;
-          if (email) reportProgress(email, data);
+          if (typeof data !== 'object' || data === null) return;
+          const { accountId, listed, total } = data as {
+            accountId?: unknown;
+            listed?: unknown;
+            total?: unknown;
+          };
+          const followed = typeof accountId === 'string' ? meters.get(accountId) : undefined;
+          if (!followed || typeof listed !== 'number') return;
+          const reading = followed.meter.update(listed, typeof total === 'number' ? total : null, Date.now());
+          process.stdout.write(progressLine(followed.email, reading, process.stdout.isTTY === true));
         });
         for (const { account, job } of jobs) {
           try {
@@ -170,26 +179,6 @@ export function registerAccountCommands(program: Command): void {
         }
       });
     });
-}
-
-const started = Date.now();
-
-/** A bar on a terminal, plain lines otherwise (a log, CI). */
-function reportProgress(email: string, data: unknown): void {
-  if (typeof data !== 'object' || data === null || !('listed' in data)) return;
-  const { listed, total } = data as { listed: number; total: number | null };
-  const seconds = (Date.now() - started) / 1000;
-  const rate = seconds > 0 ? listed / seconds : 0;
-  const share = total ? Math.min(1, listed / total) : null;
-  const eta = share && rate > 0 && total ? Math.max(0, Math.round((total - listed) / rate)) : null;
-  const figures = `${listed}${total ? `/~${total}` : ''} messages, ${Math.round(rate)}/s${eta !== null ? `, ~${eta}s left` : ''}`;
-  if (process.stdout.isTTY && share !== null) {
-    const width = 24;
-    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
-    process.stdout.write(`\r${email} [${bar}] ${Math.round(share * 100)}% ${figures}   `);
-  } else {
-    process.stdout.write(`${email}: backfill ${figures}\n`);
-  }
 }
 
 /** A backfill's progress for the BACKFILL column: a percentage, or messages listed so far. */

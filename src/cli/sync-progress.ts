@@ -1,0 +1,57 @@
+/** What `touchbase sync --wait` shows of one account's backfill. */
+export interface ProgressReading {
+  listed: number;
+  total: number | null;
+  /** Share of the mailbox listed, 0..1, where its size is known. */
+  share: number | null;
+  /** Messages per second, over what this command has seen; null until it has seen some pass. */
+  rate: number | null;
+  secondsLeft: number | null;
+}
+
+/**
+ * Follows one account's backfill from its progress events. The rate is measured from the first
+ * event this command saw, not from the backfill's start: `sync --wait` often joins a backfill
+ * that has run for hours (a chain of chunk jobs), and its `listed` counts from the beginning.
+ */
+export class BackfillMeter {
+  private first: { listed: number; at: number } | null = null;
+
+  update(listed: number, total: number | null, atMs: number): ProgressReading {
+    this.first ??= { listed, at: atMs };
+    const seconds = (atMs - this.first.at) / 1000;
+    const read = listed - this.first.listed;
+    const rate = seconds > 0 && read > 0 ? read / seconds : null;
+    const share = total ? Math.min(1, listed / total) : null;
+    const secondsLeft = rate !== null && total ? Math.max(0, Math.round((total - listed) / rate)) : null;
+    return { listed, total, share, rate, secondsLeft };
+  }
+}
+
+/** One line of progress: a bar for a terminal (redrawn with \r), a plain line for a log. */
+export function progressLine(email: string, reading: ProgressReading, tty: boolean): string {
+  const { listed, total, share, rate, secondsLeft } = reading;
+  const figures = [
+    `${listed}${total ? `/~${total}` : ''} messages`,
+    ...(rate !== null ? [`${Math.round(rate)}/s`] : []),
+    ...(secondsLeft !== null ? [`about ${formatDuration(secondsLeft)} left`] : []),
+  ].join(', ');
+  if (tty && share !== null) {
+    const width = 24;
+    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
+    return `\r${email} [${bar}] ${Math.round(share * 100)}% ${figures}   `;
+  }
+  return `${email}: backfill ${figures}\n`;
+}
+
+/** A wait in words a person reads at a glance: 40 s, 12 min, 3 h 20 min, 2 d 5 h. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 90) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}

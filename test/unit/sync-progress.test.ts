@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { BackfillMeter, formatDuration, progressLine } from '../../src/cli/sync-progress.ts';
+
+describe('touchbase sync --wait progress', () => {
+  it('measures the rate from what the command saw, when it joins a backfill hours in', () => {
+    const meter = new BackfillMeter();
+    // The chain has listed 40,000 of about 100,000 before the command started.
+    const joined = meter.update(40_000, 100_000, 0);
+    expect(joined).toMatchObject({ share: 0.4, rate: null, secondsLeft: null });
+    expect(progressLine('kim@example.com', joined, false)).toBe(
+      'kim@example.com: backfill 40000/~100000 messages\n',
+    );
+    // One page of 500 in 10 s: 50 messages/s, 59,500 to go.
+    const next = meter.update(40_500, 100_000, 10_000);
+    expect(next).toMatchObject({ rate: 50, secondsLeft: 1190 });
+    expect(progressLine('kim@example.com', next, false)).toBe(
+      'kim@example.com: backfill 40500/~100000 messages, 50/s, about 20 min left\n',
+    );
+  });
+
+  it('draws a bar on a terminal, and gives no share or time left for a mailbox of unknown size', () => {
+    const meter = new BackfillMeter();
+    meter.update(0, 2_000, 0);
+    expect(progressLine('kim@example.com', meter.update(500, 2_000, 5_000), true)).toBe(
+      '\rkim@example.com [######..................] 25% 500/~2000 messages, 100/s, about 15 s left   ',
+    );
+    const unknown = new BackfillMeter();
+    unknown.update(0, null, 0);
+    // No share to draw: a plain line even on a terminal.
+    expect(progressLine('kim@example.com', unknown.update(500, null, 5_000), true)).toBe(
+      'kim@example.com: backfill 500 messages, 100/s\n',
+    );
+  });
+
+  it('words a wait as a person reads it', () => {
+    expect(
+      [0, 40, 89, 90, 12 * 60, 89 * 60, 90 * 60, 3 * 3600 + 20 * 60, 5 * 3600, 53 * 3600, 72 * 3600].map(
+        formatDuration,
+      ),
+    ).toEqual([
+      '0 s',
+      '40 s',
+      '89 s',
+      '2 min',
+      '12 min',
+      '89 min',
+      '1 h 30 min',
+      '3 h 20 min',
+      '5 h',
+      '2 d 5 h',
+      '3 d',
+    ]);
+  });
+});
