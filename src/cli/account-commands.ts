@@ -3,7 +3,7 @@ import { findAccount } from '../accounts/account-store.ts';
 import { AppError } from '../lib/errors.ts';
 import { connectAccount } from '../oauth/connect-account.ts';
 import { enqueueSync } from '../queues/queues.ts';
-import { backfillPercent } from '../sync/backfill-progress.ts';
+import { backfillProgressText, backfillSecondsLeft } from '../sync/backfill-progress.ts';
 import { ago, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
 import { BackfillMeter, progressLine } from './sync-progress.ts';
@@ -72,8 +72,12 @@ export function registerAccountCommands(program: Command): void {
           backfill: a.backfillDoneAt
             ? 'done'
             : a.syncCursor
-              ? progressOf(backfillPercent(a.backfillListed, a.backfillTotal), a.backfillListed)
+              ? a.backfillTotal
+                ? backfillProgressText(a, now)
+                : `${a.backfillListed} listed`
               : 'not started',
+          // About how long the backfill has left, in seconds, where it can be told.
+          backfillSecondsLeft: a.backfillDoneAt ? null : backfillSecondsLeft(a, now),
           messages: stored.get(a.id) ?? 0,
           lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
           lastSyncError: a.lastSyncError,
@@ -179,9 +183,4 @@ export function registerAccountCommands(program: Command): void {
         }
       });
     });
-}
-
-/** A backfill's progress for the BACKFILL column: a percentage, or messages listed so far. */
-function progressOf(percent: number | null, listed: number): string {
-  return percent === null ? `${listed} listed` : `${percent}%`;
 }

@@ -22,7 +22,9 @@ export function registerContactCommands(program: Command): void {
         const contacts = await listContacts(ctx.prisma, user.id, now, { includeMuted: Boolean(opts.all) });
         if (opts.json) return printJson(contacts.map(toContactJson));
         // A first backfill still going: the list is drawn from the newest mail only.
-        const reading = (await readingAccounts(ctx.prisma, user.id)).map((a) => `\n${readingSentence(a)}\n`);
+        const reading = (await readingAccounts(ctx.prisma, user.id, now)).map(
+          (a) => `\n${readingSentence(a)}\n`,
+        );
         if (contacts.length === 0) {
           process.stdout.write(
             `No contacts yet: they appear once mail is synced (touchbase sync --wait).\n${reading.join('')}`,

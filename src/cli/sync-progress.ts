@@ -1,3 +1,5 @@
+import { formatDuration } from '../digest/format-relative.ts';
+
 /** What `touchbase sync --wait` shows of one account's backfill. */
 export interface ProgressReading {
   listed: number;
@@ -42,16 +44,4 @@ export function progressLine(email: string, reading: ProgressReading, tty: boole
     return `\r${email} [${bar}] ${Math.round(share * 100)}% ${figures}   `;
   }
   return `${email}: backfill ${figures}\n`;
-}
-
-/** A wait in words a person reads at a glance: 40 s, 12 min, 3 h 20 min, 2 d 5 h. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 90) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }

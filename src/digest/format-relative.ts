@@ -69,3 +69,15 @@ export function safeTimeZone(timeZone: string): string {
 function every(count: number, unit: 'week' | 'month' | 'year'): string {
   return count <= 1 ? `every ${unit}` : `every ${count} ${unit}s`;
 }
+
+/** A wait in words a person reads at a glance: 40 s, 12 min, 3 h 20 min, 2 d 5 h. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 90) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}

@@ -21,6 +21,7 @@ export interface DigestFacts {
     provider: 'gmail' | 'outlook';
     backfillListed: number;
     backfillTotal: number | null;
+    backfillStartedAt: Date | null;
   }[];
 }
 
@@ -73,7 +74,8 @@ const BROKEN = `SELECT email, provider::text AS provider, "statusReason",
 // Never synced to the end, as readingAccounts (src/sync/backfill-progress.ts) reads them: a
 // resync reads again into rows that are already there, so only a first backfill leaves the
 // digest short of mail.
-const READING = `SELECT email, provider::text AS provider, "backfillListed", "backfillTotal"
+const READING = `SELECT email, provider::text AS provider, "backfillListed", "backfillTotal",
+    "backfillStartedAt"
   FROM mail_accounts WHERE "userId" = $1::uuid AND status = 'ACTIVE'
     AND "backfillDoneAt" IS NULL AND "lastSyncedAt" IS NULL
   ORDER BY email`;
@@ -94,6 +96,7 @@ const DATE_FIELDS = new Set([
   'snoozedUntil',
   'at',
   'upTo',
+  'backfillStartedAt',
 ]);
 
 /** Prisma's columns are `timestamp(3)` holding UTC: JSON gives them without a zone. */

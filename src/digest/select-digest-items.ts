@@ -104,9 +104,7 @@ export async function selectDigestContent(
     generatedAt: now,
     items,
     notices,
-    reading: facts.reading.map((a) =>
-      toAccountReading(a.email, a.provider, a.backfillListed, a.backfillTotal),
-    ),
+    reading: facts.reading.map((account) => toAccountReading(account, now)),
   };
 }
 

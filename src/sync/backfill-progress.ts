@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../lib/prisma.ts';
+import { formatDuration } from '../digest/format-relative.ts';
+import type { MailAccount, PrismaClient } from '../lib/prisma.ts';
 
 /**
  * How far a backfill has read, in whole percent, or null when the mailbox's size is unknown.
@@ -10,6 +11,37 @@ export function backfillPercent(listed: number, total: number | null): number | 
   return Math.min(99, Math.floor((listed / total) * 100));
 }
 
+/** Too short a run for its rate to mean anything: the first page alone, or a chunk's start. */
+const MIN_ELAPSED_MS = 60_000;
+
+/**
+ * About how many seconds the backfill has left, at the rate it has gone since it began, or null
+ * before a minute of it or without a known size. An upper bound where BACKFILL_DAYS stops it
+ * before the mailbox's end (the total is the whole mailbox's); a pause (workers down) makes it
+ * err long, never short.
+ */
+export function backfillSecondsLeft(
+  account: Pick<MailAccount, 'backfillListed' | 'backfillTotal' | 'backfillStartedAt'>,
+  now: Date,
+): number | null {
+  const { backfillListed: listed, backfillTotal: total, backfillStartedAt: startedAt } = account;
+  if (!startedAt || !total || listed <= 0 || listed >= total) return null;
+  const elapsedMs = now.getTime() - startedAt.getTime();
+  if (elapsedMs < MIN_ELAPSED_MS) return null;
+  return Math.round(((total - listed) * elapsedMs) / listed / 1000);
+}
+
+/** A backfill's progress in a few words: "37%, about 3 h left", "37%", "1,200 messages". */
+export function backfillProgressText(
+  account: Pick<MailAccount, 'backfillListed' | 'backfillTotal' | 'backfillStartedAt'>,
+  now: Date,
+): string {
+  const percent = backfillPercent(account.backfillListed, account.backfillTotal);
+  if (percent === null) return `${account.backfillListed.toLocaleString('en')} messages`;
+  const left = backfillSecondsLeft(account, now);
+  return left === null ? `${percent}%` : `${percent}%, about ${formatDuration(left)} left`;
+}
+
 /** A mailbox whose first backfill is still going: what touchbase says comes from part of it. */
 export interface AccountReading {
   email: string;
@@ -18,28 +50,40 @@ export interface AccountReading {
   listed: number;
   /** Of the mailbox, where its size is known. */
   percent: number | null;
+  /** About how long it has left (backfillSecondsLeft). */
+  secondsLeft: number | null;
 }
+
+type ReadingColumns = Pick<
+  MailAccount,
+  'email' | 'provider' | 'backfillListed' | 'backfillTotal' | 'backfillStartedAt'
+>;
 
 /**
  * The user's connected mailboxes that were never synced to the end: their first backfill is
  * going or has not started. A resync (expired history) reads again into rows already there, so
  * it does not count. The digest reads the same in its one statement (load-digest-facts.ts).
  */
-export async function readingAccounts(prisma: PrismaClient, userId: string): Promise<AccountReading[]> {
+export async function readingAccounts(
+  prisma: PrismaClient,
+  userId: string,
+  now: Date,
+): Promise<AccountReading[]> {
   const accounts = await prisma.mailAccount.findMany({
     where: { userId, status: 'ACTIVE', backfillDoneAt: null, lastSyncedAt: null },
     orderBy: { email: 'asc' },
   });
-  return accounts.map((a) => toAccountReading(a.email, a.provider, a.backfillListed, a.backfillTotal));
+  return accounts.map((account) => toAccountReading(account, now));
 }
 
-export function toAccountReading(
-  email: string,
-  provider: 'gmail' | 'outlook',
-  listed: number,
-  total: number | null,
-): AccountReading {
-  return { email, provider, listed, percent: backfillPercent(listed, total) };
+export function toAccountReading(account: ReadingColumns, now: Date): AccountReading {
+  return {
+    email: account.email,
+    provider: account.provider,
+    listed: account.backfillListed,
+    percent: backfillPercent(account.backfillListed, account.backfillTotal),
+    secondsLeft: backfillSecondsLeft(account, now),
+  };
 }
 
 /**
@@ -48,9 +92,11 @@ export function toAccountReading(
  */
 export function readingSentence(account: AccountReading): string {
   const until = 'Until it is done, people you have not been in touch with lately may be missing here.';
-  if (account.percent !== null)
-    return `touchbase is still reading the past mail of ${account.email} (${account.percent}% so far). ${until}`;
-  if (account.listed > 0)
-    return `touchbase is still reading the past mail of ${account.email} (${account.listed.toLocaleString('en')} messages so far). ${until}`;
-  return `touchbase has not started reading ${account.email} yet. ${until}`;
+  if (account.listed === 0) return `touchbase has not started reading ${account.email} yet. ${until}`;
+  const sofar =
+    account.percent !== null
+      ? `${account.percent}% so far`
+      : `${account.listed.toLocaleString('en')} messages so far`;
+  const left = account.secondsLeft !== null ? `, about ${formatDuration(account.secondsLeft)} left` : '';
+  return `touchbase is still reading the past mail of ${account.email} (${sofar}${left}). ${until}`;
 }

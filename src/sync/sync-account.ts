@@ -273,6 +273,7 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
       backfillListed: 0,
       backfillRefreshedListed: 0,
       backfillTotal: total,
+      backfillStartedAt: deps.clock.now(),
       // A resync is a backfill again: `touchbase accounts` shows its progress, not the old one.
       backfillDoneAt: null,
     },

@@ -112,8 +112,8 @@ function worstCase(): DigestContent {
       { email: 'sam@gmail.example', provider: 'gmail', problem: 'Token expired', fix: 'Reconnect it' },
     ],
     reading: [
-      { email: address, provider: 'gmail', listed: 123_456, percent: 37 },
-      { email: 'new@example.com', provider: 'outlook', listed: 0, percent: null },
+      { email: address, provider: 'gmail', listed: 123_456, percent: 37, secondsLeft: 200_000 },
+      { email: 'new@example.com', provider: 'outlook', listed: 0, percent: null, secondsLeft: null },
     ],
     items,
   };

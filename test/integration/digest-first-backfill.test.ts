@@ -1,5 +1,6 @@
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDuration } from '../../src/digest/format-relative.ts';
 import { renderDigest } from '../../src/digest/render-digest.ts';
 import { selectDigestContent, selectOptions } from '../../src/digest/select-digest-items.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
@@ -27,24 +28,25 @@ describe('the digest during a first backfill', () => {
     await s?.close();
   });
 
-  const preview = async () => {
+  /** The digest as it would be at `at` (the backfill began at `now`). */
+  const preview = async (at = now) => {
     const user = await s.ctx.prisma.user.findUniqueOrThrow({ where: { id: s.owner.userId } });
     const content = await selectDigestContent(
       s.ctx.prisma,
       user,
-      now,
+      at,
       '2026-W48',
       selectOptions(s.ctx.config),
     );
     // The people list (CLI and web) asks the same question through its own query.
-    expect(await readingAccounts(s.ctx.prisma, s.owner.userId)).toEqual(content.reading);
+    expect(await readingAccounts(s.ctx.prisma, s.owner.userId, at)).toEqual(content.reading);
     return { content, rendered: renderDigest(content, { publicUrl: s.ctx.config.PUBLIC_URL }) };
   };
 
   it('says the mailbox is not read yet before the first sync', async () => {
     const { content, rendered } = await preview();
     expect(content.reading).toEqual([
-      { email: SAMPLE_OWNER.email, provider: 'gmail', listed: 0, percent: null },
+      { email: SAMPLE_OWNER.email, provider: 'gmail', listed: 0, percent: null, secondsLeft: null },
     ]);
     expect(rendered.subject).toBe('Still reading your mailbox: nothing due so far');
     expect(rendered.text).toContain(`touchbase has not started reading ${SAMPLE_OWNER.email} yet.`);
@@ -71,6 +73,15 @@ describe('the digest during a first backfill', () => {
     const items = row.items as { kind: string; contact: { emails: string[] } }[];
     expect(items.filter((i) => i.kind === 'owe-reply').flatMap((i) => i.contact.emails)).toEqual(
       s.sample.expected.oweReply,
+    );
+
+    // Ten minutes into the backfill, at the rate it has gone: about how long is left.
+    const later = await preview(new Date(now.getTime() + 10 * 60_000));
+    const total = account.backfillTotal ?? 0;
+    const left = Math.round(((total - account.backfillListed) * 600) / account.backfillListed);
+    expect(later.content.reading[0]?.secondsLeft).toBe(left);
+    expect(later.rendered.text).toContain(
+      `${STILL_READING} (${percent}% so far, about ${formatDuration(left)} left).`,
     );
   });
 

@@ -59,6 +59,14 @@ describe('a worker process killed (SIGKILL) mid-backfill', () => {
     expect(killedAt).toBeGreaterThanOrEqual(1000);
     expect(killedAt).toBeLessThan(mailbox.length);
 
+    // Halfway, touchbase accounts says how far the backfill is (too early to tell the time left).
+    const stopped = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    const [midway] = JSON.parse((await runCli(['accounts', '--json'], settings)).stdout) as unknown[];
+    expect(midway).toMatchObject({
+      backfill: `${Math.floor((stopped.backfillListed / (stopped.backfillTotal ?? 0)) * 100)}%`,
+      backfillSecondsLeft: null,
+    });
+
     const second = startCli(['worker'], settings);
     workers.push(second);
     const sync = await runCli(['sync', '--wait', '--timeout', '60'], settings);

@@ -258,9 +258,9 @@ describe('renderDigest with nothing due', () => {
 
 describe('renderDigest while a mailbox is still being read for the first time', () => {
   const reading: DigestContent['reading'] = [
-    { email: 'sam@example.com', provider: 'gmail', listed: 41_200, percent: 37 },
-    { email: 'sam@work.example', provider: 'outlook', listed: 12_345, percent: null },
-    { email: 'new@example.com', provider: 'gmail', listed: 0, percent: null },
+    { email: 'sam@example.com', provider: 'gmail', listed: 41_200, percent: 37, secondsLeft: 12_000 },
+    { email: 'sam@work.example', provider: 'outlook', listed: 12_345, percent: null, secondsLeft: null },
+    { email: 'new@example.com', provider: 'gmail', listed: 0, percent: null, secondsLeft: null },
   ];
   const partial = 'Until it is done, people you have not been in touch with lately may be missing here.';
 
@@ -270,7 +270,7 @@ describe('renderDigest while a mailbox is still being read for the first time', 
     ];
     const { text, html } = renderDigest(digest({ reading, notices }), OPTS);
     const sentences = [
-      `touchbase is still reading the past mail of sam@example.com (37% so far). ${partial}`,
+      `touchbase is still reading the past mail of sam@example.com (37% so far, about 3 h 20 min left). ${partial}`,
       `touchbase is still reading the past mail of sam@work.example (12,345 messages so far). ${partial}`,
       `touchbase has not started reading new@example.com yet. ${partial}`,
     ];
@@ -298,7 +298,11 @@ describe('renderDigest while a mailbox is still being read for the first time', 
 
   it('escapes the address', () => {
     const { html } = renderDigest(
-      digest({ reading: [{ email: '<b>x</b>@example.com', provider: 'gmail', listed: 1, percent: 1 }] }),
+      digest({
+        reading: [
+          { email: '<b>x</b>@example.com', provider: 'gmail', listed: 1, percent: 1, secondsLeft: null },
+        ],
+      }),
       OPTS,
     );
     expect(html).not.toContain('<b>x</b>');

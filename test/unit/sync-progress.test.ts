@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BackfillMeter, formatDuration, progressLine } from '../../src/cli/sync-progress.ts';
+import { BackfillMeter, progressLine } from '../../src/cli/sync-progress.ts';
+import { formatDuration } from '../../src/digest/format-relative.ts';
 
 describe('touchbase sync --wait progress', () => {
   it('measures the rate from what the command saw, when it joins a backfill hours in', () => {

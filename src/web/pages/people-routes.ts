@@ -45,7 +45,7 @@ export function peopleRoutes(deps: WebDeps): FastifyPluginAsync {
             csrf,
             now,
             timeZone: signedIn.user.timeZone,
-            reading: await readingAccounts(ctx.prisma, signedIn.user.id),
+            reading: await readingAccounts(ctx.prisma, signedIn.user.id, now),
           }),
           nav: { csrf, current: 'people' },
           notice: noticeText(request.query.notice),

@@ -1,6 +1,6 @@
 import { formatRelative } from '../../digest/format-relative.ts';
 import type { MailAccount, User } from '../../lib/prisma.ts';
-import { backfillPercent } from '../../sync/backfill-progress.ts';
+import { backfillProgressText } from '../../sync/backfill-progress.ts';
 import { flag, html, type SafeHtml } from './html.ts';
 import { csrfField } from './layout.ts';
 
@@ -82,8 +82,7 @@ export function syncState(account: MailAccount, now: Date): string {
   if (account.status === 'DISCONNECTED') return 'Disconnected.';
   if (account.lastSyncError) return `Sync error: ${account.lastSyncError}`;
   if (!account.backfillDoneAt) {
-    const percent = backfillPercent(account.backfillListed, account.backfillTotal);
-    if (percent !== null) return `Reading past mail: ${percent}% done.`;
+    if (account.backfillTotal) return `Reading past mail: ${backfillProgressText(account, now)}.`;
     return account.backfillListed > 0
       ? `Reading past mail: ${account.backfillListed} messages so far.`
       : 'Waiting for the first sync.';
