@@ -97,10 +97,10 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       own,
     });
   };
-  // A recompute the doubling policy asked for at the last chunk's end, running beside this
-  // chunk's fetching and storing (the dirty marks' seq keeps the two apart: docs/decisions/0010,
-  // 0011); `listed` is what it covers.
-  let recomputing: { done: Promise<void>; listed: number } | null = null;
+  // A recompute the policy asked for at this chunk's start, running beside its fetching and
+  // storing (the dirty marks' seq keeps the two apart: docs/decisions/0010, 0011); `listed` is
+  // what it covers, `at` when it began.
+  let recomputing: { done: Promise<void>; listed: number; at: Date } | null = null;
   // A backfill page only stores (its addresses are marked dirty); its contacts are recomputed
   // in batches when the chunk's policy says so. A change page is small: recomputed at once.
   const save = async (messages: MessageMeta[], phase: 'backfill' | 'changes') => {
@@ -136,11 +136,13 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
   try {
     for (;;) {
       if (account.backfillState) {
+        const now = deps.clock.now();
+        const sinceLastMs = now.getTime() - (account.backfillRefreshedAt ?? now).getTime();
         if (
           account.backfillRefreshedListed > 0 &&
-          isContactRefreshDue(account.backfillListed, account.backfillRefreshedListed)
+          isContactRefreshDue(account.backfillListed, account.backfillRefreshedListed, sinceLastMs)
         ) {
-          recomputing = { done: refresh(), listed: account.backfillListed };
+          recomputing = { done: refresh(), listed: account.backfillListed, at: now };
           recomputing.done.catch(() => {}); // awaited below; never reported as unhandled
         }
         // The next page is fetched while this one is stored (at most one ahead, and only within
@@ -163,15 +165,16 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
           const state = page.state;
           // The first chunk recomputes before it ends (people show up within a minute), and so
           // does the last; the ones between, when due, run beside the next chunk (above).
-          let refreshedListed: number | undefined;
+          let refreshed: { listed: number; at: Date } | undefined;
           if (chunkEnds && recomputing) {
             await recomputing.done;
-            refreshedListed = recomputing.listed;
+            refreshed = recomputing;
             recomputing = null;
           }
           if (page.done || (chunkEnds && account.backfillRefreshedListed === 0)) {
+            const at = deps.clock.now();
             await refresh();
-            refreshedListed = page.listed;
+            refreshed = { listed: page.listed, at };
           }
           const saved = await prisma.mailAccount.update({
             where: { id: accountId },
@@ -186,7 +189,9 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
                   }
                 : { backfillState: state as Prisma.InputJsonValue }),
               backfillListed: page.listed,
-              ...(refreshedListed !== undefined ? { backfillRefreshedListed: refreshedListed } : {}),
+              ...(refreshed
+                ? { backfillRefreshedListed: refreshed.listed, backfillRefreshedAt: refreshed.at }
+                : {}),
               // Counted with the page that ends the chunk, so a chunk is either done or not.
               ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
             },
@@ -272,6 +277,7 @@ async function startBackfill(deps: SyncDeps, accountId: string) {
       syncCursor: cursor as Prisma.InputJsonValue,
       backfillListed: 0,
       backfillRefreshedListed: 0,
+      backfillRefreshedAt: null,
       backfillTotal: total,
       backfillStartedAt: deps.clock.now(),
       // A resync is a backfill again: `touchbase accounts` shows its progress, not the old one.

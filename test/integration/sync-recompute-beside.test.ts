@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/lib/clock.ts';
+import { type Clock, fixedClock } from '../../src/lib/clock.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { syntheticMailbox } from '../bench/synthetic-mailbox.ts';
@@ -18,7 +18,7 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     for (const env of envs) await env.close();
   });
 
-  async function connected() {
+  async function connected(clock: Clock = fixedClock(NOW)) {
     const env = await startTestEnv({
       owner: mailbox.me.email,
       messages,
@@ -26,12 +26,31 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
       settings: { GMAIL_QUOTA_UNITS_PER_MINUTE: '10000000' },
     });
     envs.push(env);
-    const ctx = createContext(env.config, { log: createLogger('silent'), clock: fixedClock(NOW) });
+    const ctx = createContext(env.config, { log: createLogger('silent'), clock });
     contexts.push(ctx);
     const { account } = await connectFake(ctx);
     const run = (chunk?: { maxPages: number; maxMs: number }) =>
       syncOnce(ctx, account.id, chunk ? { chunk } : {});
     return { ctx, accountId: account.id, run };
+  }
+
+  /** The backfill one page a chunk, to its end; after each chunk what was listed and recomputed. */
+  async function chunks(chunked: Awaited<ReturnType<typeof connected>>, between = () => {}) {
+    const runs: { listed: number; refreshed: number; contacts: number }[] = [];
+    for (let chunk = 0; chunk < 20; chunk++) {
+      const result = await chunked.run({ maxPages: 1, maxMs: 600_000 });
+      const account = await chunked.ctx.prisma.mailAccount.findUniqueOrThrow({
+        where: { id: chunked.accountId },
+      });
+      runs.push({
+        listed: account.backfillListed,
+        refreshed: account.backfillRefreshedListed,
+        contacts: await chunked.ctx.prisma.contact.count(),
+      });
+      if (!result.continues) return runs;
+      between();
+    }
+    return runs;
   }
 
   async function contactsOf(ctx: AppContext) {
@@ -56,19 +75,7 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     expect((await whole.run()).continues).toBe(false);
 
     const chunked = await connected();
-    const runs: { listed: number; refreshed: number; contacts: number }[] = [];
-    for (let chunk = 0; chunk < 20; chunk++) {
-      const result = await chunked.run({ maxPages: 1, maxMs: 600_000 });
-      const account = await chunked.ctx.prisma.mailAccount.findUniqueOrThrow({
-        where: { id: chunked.accountId },
-      });
-      runs.push({
-        listed: account.backfillListed,
-        refreshed: account.backfillRefreshedListed,
-        contacts: await chunked.ctx.prisma.contact.count(),
-      });
-      if (!result.continues) break;
-    }
+    const runs = await chunks(chunked);
     const last = runs.at(-1);
     expect(runs.length).toBeGreaterThanOrEqual(7);
 
@@ -90,5 +97,27 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     expect(expected.length).toBeGreaterThan(50);
     expect(await contactsOf(chunked.ctx)).toEqual(expected);
     expect(await chunked.ctx.prisma.interaction.count()).toBe(await whole.ctx.prisma.interaction.count());
+  });
+
+  it('recomputes at least every 30 minutes where the mailbox is read slowly, with the same contacts at the end', async () => {
+    // Chunks 31 minutes apart, as under Google's 2026 quota: the doublings alone would recompute
+    // at 1,000 and 2,000 listed only.
+    let at = NOW.getTime();
+    const slow = await connected({ now: () => new Date(at) });
+    const runs = await chunks(slow, () => {
+      at += 31 * 60_000;
+    });
+    expect(runs.length).toBeGreaterThanOrEqual(7);
+    // Every chunk recomputed what was listed when it began: the page before it.
+    for (let i = 1; i < runs.length - 1; i++) {
+      expect(runs[i]?.refreshed, `chunk ${i + 1}`).toBe(runs[i - 1]?.listed);
+    }
+    expect(runs.at(-1)?.refreshed).toBe(runs.at(-1)?.listed);
+    const account = await slow.ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: slow.accountId } });
+    expect(account.backfillRefreshedAt?.getTime()).toBe(at);
+
+    const whole = await connected();
+    expect((await whole.run()).continues).toBe(false);
+    expect(await contactsOf(slow.ctx)).toEqual(await contactsOf(whole.ctx));
   });
 });
