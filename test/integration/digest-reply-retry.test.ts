@@ -10,7 +10,7 @@ import type { AppContext } from '../../src/lib/context.ts';
 import { AccountStatus } from '../../src/lib/prisma.ts';
 import { type RunningWorkers, startWorkers } from '../../workers/index.ts';
 import { type DigestReplyEnv, startDigestReplyEnv } from '../support/digest-reply-env.ts';
-import { connectFake } from '../support/test-env.ts';
+import { connectFake, reconnectDuringRefusal } from '../support/test-env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /**
@@ -140,19 +140,11 @@ describe('digest replies whose jobs failed', () => {
     await ctx
       .queues()
       .command.add('reply', queued?.data ?? never(), { jobId: queued?.id ?? never(), attempts: 1 });
-    // Google refuses the old grant's token twice (the second time after the in-request refresh);
-    // the user connects the account again while the first refusal is on its way.
-    let reconnected = false;
-    replies.env.fake.injectFault({
-      path: /messages\/reply-regranted\?.*format=full/,
-      status: 401,
-      times: 2,
-      before: async () => {
-        if (reconnected) return;
-        reconnected = true;
-        await connectFake(ctx);
-      },
-    });
+    const reconnected = reconnectDuringRefusal(
+      replies.env.fake,
+      ctx,
+      /messages\/reply-regranted\?.*format=full/,
+    );
     workers = await startWorkers(replies.env.context({ clock }));
 
     await waitFor(
@@ -164,7 +156,7 @@ describe('digest replies whose jobs failed', () => {
     // counted would have failed the job and held the reply.
     const job = await jobOf('reply-regranted');
     expect({ started: job?.attemptsStarted, made: job?.attemptsMade }).toEqual({ started: 2, made: 1 });
-    expect(reconnected).toBe(true);
+    expect(reconnected()).toBe(true);
     await appliedAndCleared('reply-regranted', 2);
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({
       where: { id: replies.owner.accountId },

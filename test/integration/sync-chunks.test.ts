@@ -7,7 +7,7 @@ import { createRedis } from '../../src/lib/redis.ts';
 import { enqueueBackfillChunk, enqueueSync } from '../../src/queues/queues.ts';
 import { createSyncWorker } from '../../workers/sync.worker.ts';
 import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
-import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+import { connectFake, reconnectDuringRefusal, startTestEnv, type TestEnv } from '../support/test-env.ts';
 
 const OWNER = 'lee@example.com';
 const now = new Date();
@@ -144,19 +144,8 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
   it('carries a chain on with the new grant when the account is connected again while a chunk fails on the old one', async () => {
     const t0 = Date.now();
     env.fake.expireHistory();
-    // The resync's second page is refused twice (before and after the in-request refresh), and
-    // the user connects the account again while the first refusal is on its way.
-    let reconnected = false;
-    env.fake.injectFault({
-      path: /\/messages\?.*pageToken=/,
-      status: 401,
-      times: 2,
-      before: async () => {
-        if (reconnected) return;
-        reconnected = true;
-        await connectFake(ctx);
-      },
-    });
+    // The resync's second page meets the old grant after the user connected again.
+    const reconnected = reconnectDuringRefusal(env.fake, ctx, /\/messages\?.*pageToken=/);
     // Connected again after the revocation above: the resync starts.
     await connectFake(ctx);
     await waitFor(async () => {
@@ -164,7 +153,7 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
       return a.backfillDoneAt && (a.lastSyncedAt?.getTime() ?? 0) >= t0 ? true : null;
     });
 
-    expect(reconnected).toBe(true);
+    expect(reconnected()).toBe(true);
     const synced = await account();
     expect(synced.status).toBe('ACTIVE');
     expect(synced.lastSyncError).toBeNull();

@@ -91,6 +91,27 @@ export async function connectFake(ctx: AppContext) {
 }
 
 /**
+ * Google refuses the account's token on the next two requests matching `path` (the second after
+ * the in-request refresh), and the user connects the account again while the first refusal is on
+ * its way: work that loaded the old grant fails on it after it was replaced. Returns whether the
+ * reconnect happened yet.
+ */
+export function reconnectDuringRefusal(fake: FakeGmail, ctx: AppContext, path: RegExp): () => boolean {
+  let reconnected = false;
+  fake.injectFault({
+    path,
+    status: 401,
+    times: 2,
+    before: async () => {
+      if (reconnected) return;
+      reconnected = true;
+      await connectFake(ctx);
+    },
+  });
+  return () => reconnected;
+}
+
+/**
  * One sync run of the account, in this process, as the sync worker would run it (with a provider
  * of its own, as a job has). `chunk`: stop at the chunk budget (the result then `continues`).
  */
