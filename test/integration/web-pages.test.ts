@@ -99,6 +99,27 @@ describe('the pages: settings, people, disconnect, delete my data, the digest’
     expect(page).toContain(SAMPLE_OWNER.email);
     expect(page).toMatch(/Synced (today|now|\d+ seconds? ago)/);
     expect(page).toContain(`href="/accounts/${accountId}/disconnect"`);
+    // A backfill an hour in with 30% read: about 2 h 20 min more at that rate.
+    const synced = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    await ctx.prisma.mailAccount.update({
+      where: { id: accountId },
+      data: {
+        backfillDoneAt: null,
+        backfillListed: 30_000,
+        backfillTotal: 100_000,
+        backfillStartedAt: new Date(Date.now() - 3_600_000),
+      },
+    });
+    expect((await client.get('/settings')).body).toContain('Reading past mail: 30%, about 2 h 20 min left.');
+    await ctx.prisma.mailAccount.update({
+      where: { id: accountId },
+      data: {
+        backfillDoneAt: synced.backfillDoneAt,
+        backfillListed: synced.backfillListed,
+        backfillTotal: synced.backfillTotal,
+        backfillStartedAt: synced.backfillStartedAt,
+      },
+    });
     expect(page).toContain('action="/oauth/gmail/start"');
     await ctx.prisma.mailAccount.update({
       where: { id: accountId },
