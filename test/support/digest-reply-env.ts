@@ -2,21 +2,15 @@ import { expect } from 'vitest';
 import { createCommandSigner } from '../../src/commands/command-token.ts';
 import { sendWeeklyDigest } from '../../src/digest/send-weekly-digest.ts';
 import type { Clock } from '../../src/lib/clock.ts';
-import type { AppContext } from '../../src/lib/context.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import type { CommandJob } from '../../src/queues/queues.ts';
 import { queueDigestReplies } from '../../workers/sync.worker.ts';
 import { SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
-import { startSampleEnv } from './sample-env.ts';
-import type { SmtpSink } from './smtp-sink.ts';
-import { syncOnce, type TestEnv } from './test-env.ts';
+import { type SampleEnv, startSampleEnv } from './sample-env.ts';
+import { syncOnce } from './test-env.ts';
 
-export interface DigestReplyEnv {
-  readonly env: TestEnv;
-  readonly sink: SmtpSink;
-  /** At `now`, unless `clock` was given. */
-  readonly ctx: AppContext;
-  readonly owner: { userId: string; accountId: string };
+/** The sample mailbox's env (startSampleEnv), synced, with its digest sent. */
+export interface DigestReplyEnv extends SampleEnv {
   readonly digest: { messageId: string; items: { n: number; contact: { id: string } }[] };
   /** The user's reply in their Sent mail, `minutes` after `now`; `names`: the header naming the digest. */
   addReply(id: string, names: 'In-Reply-To' | 'References', body: string, minutes: number): void;
@@ -26,7 +20,6 @@ export interface DigestReplyEnv {
   syncAndQueue(): Promise<MessageMeta[]>;
   /** Until when item `n` of the digest is snoozed. */
   snoozedUntil(n: number): Promise<Date | null>;
-  close(): Promise<void>;
 }
 
 /**
@@ -39,7 +32,8 @@ export async function startDigestReplyEnv(options: {
   settings?: Record<string, string>;
 }): Promise<DigestReplyEnv> {
   const { now } = options;
-  const { env, sink, ctx, owner, close } = await startSampleEnv(options);
+  const started = await startSampleEnv(options);
+  const { env, ctx, owner } = started;
   await syncOnce(ctx, owner.accountId);
   expect((await sendWeeklyDigest(ctx, owner.userId)).status).toBe('sent');
   const row = await ctx.prisma.digest.findFirstOrThrow({ where: { userId: owner.userId } });
@@ -47,10 +41,7 @@ export async function startDigestReplyEnv(options: {
   const signer = createCommandSigner(env.config.TOUCHBASE_SECRET);
 
   return {
-    env,
-    sink,
-    ctx,
-    owner,
+    ...started,
     digest,
     addReply(id, names, body, minutes) {
       env.fake.addMessage({
@@ -97,6 +88,5 @@ export async function startDigestReplyEnv(options: {
       return (await ctx.prisma.contact.findUniqueOrThrow({ where: { id: item?.contact.id ?? '' } }))
         .snoozedUntil;
     },
-    close,
   };
 }
