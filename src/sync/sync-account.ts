@@ -137,7 +137,10 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
     for (;;) {
       if (account.backfillState) {
         const now = deps.clock.now();
-        const sinceLastMs = now.getTime() - (account.backfillRefreshedAt ?? now).getTime();
+        // A backfill begun before the time was recorded counts its last recompute as long ago.
+        const sinceLastMs = account.backfillRefreshedAt
+          ? now.getTime() - account.backfillRefreshedAt.getTime()
+          : Number.POSITIVE_INFINITY;
         if (
           account.backfillRefreshedListed > 0 &&
           isContactRefreshDue(account.backfillListed, account.backfillRefreshedListed, sinceLastMs)

@@ -56,10 +56,13 @@ export async function ingestMailbox(
   };
   /** Messages stored when the last recompute began (what it covers). */
   let refreshedAt = 0;
+  /** When it began (performance.now()). */
+  let refreshStarted = 0;
   let beside: Promise<void> | null = null;
   const refresh = async () => {
     refreshedAt = result.messages;
     const started = performance.now();
+    refreshStarted = started;
     await refreshDirtyContacts(prisma, owner.userId, { groupSizeLimit: options.groupSizeLimit, own });
     result.refreshMs += performance.now() - started;
     result.refreshes += 1;
@@ -86,7 +89,7 @@ export async function ingestMailbox(
     if (beside) await wait(beside);
     beside = null;
     if (refreshedAt === 0) await wait(refresh());
-    else if (isContactRefreshDue(result.messages, refreshedAt)) {
+    else if (isContactRefreshDue(result.messages, refreshedAt, performance.now() - refreshStarted)) {
       beside = refresh();
       beside.catch(() => {}); // awaited at the chunk's end
     }

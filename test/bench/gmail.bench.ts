@@ -266,7 +266,7 @@ async function ingestRun(recording: Recording, adminUrl: string, redisUrl: strin
   const refreshWaitMs = Number(run.refreshWaitMs);
   const ceiling = await insertCeiling(url);
   console.log(
-    `\ningest as a backfill runs it, with its contact recomputes (target 30,000 messages/s), quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the doubling policy picks, and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
+    `\ningest as a backfill runs it, with its contact recomputes (target 30,000 messages/s), quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the policy picks (each doubling, at most one a minute), and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
   console.log(cpuLine(run));
   console.log(

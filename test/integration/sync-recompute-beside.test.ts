@@ -74,8 +74,12 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     const whole = await connected();
     expect((await whole.run()).continues).toBe(false);
 
-    const chunked = await connected();
-    const runs = await chunks(chunked);
+    // Chunks a minute apart, as under the legacy quota: the doublings decide.
+    let at = NOW.getTime();
+    const chunked = await connected({ now: () => new Date(at) });
+    const runs = await chunks(chunked, () => {
+      at += 61_000;
+    });
     const last = runs.at(-1);
     expect(runs.length).toBeGreaterThanOrEqual(7);
 
@@ -97,6 +101,22 @@ describe('a chunked backfill recomputes contacts beside its chunks (decision 001
     expect(expected.length).toBeGreaterThan(50);
     expect(await contactsOf(chunked.ctx)).toEqual(expected);
     expect(await chunked.ctx.prisma.interaction.count()).toBe(await whole.ctx.prisma.interaction.count());
+  });
+
+  it('recomputes at most once a minute where the mailbox is read faster: here only after the first chunk and at the end', async () => {
+    // No time passes between chunks (the clock is fixed): every doubling comes within the minute.
+    const fast = await connected();
+    const runs = await chunks(fast);
+    expect(runs.length).toBeGreaterThanOrEqual(7);
+    for (const run of runs.slice(0, -1)) expect(run.refreshed).toBe(500);
+    // People found on the first page are there throughout.
+    for (const run of runs) expect(run.contacts).toBeGreaterThanOrEqual(runs[0]?.contacts ?? 1);
+    expect(runs.at(-1)?.refreshed).toBe(runs.at(-1)?.listed);
+    expect(await fast.ctx.prisma.dirtyAddress.count()).toBe(0);
+
+    const whole = await connected();
+    expect((await whole.run()).continues).toBe(false);
+    expect(await contactsOf(fast.ctx)).toEqual(await contactsOf(whole.ctx));
   });
 
   it('recomputes at least every 30 minutes where the mailbox is read slowly, with the same contacts at the end', async () => {
