@@ -4,12 +4,6 @@ import { canonicalAddress } from '../mail/canonical-address.ts';
 import { aggregateContact, type ContactAggregate } from './aggregate-contact.ts';
 import { groupInteractions, type StoredInteraction } from './group-interactions.ts';
 
-/**
- * Recomputes the aggregates of every contact that owns one of `addresses`, and creates contacts
- * for addresses that now qualify (a two-way exchange). Aggregates are recomputed from all stored
- * interactions, never incremented, so the result does not depend on the order mail arrived in.
- * Returns how many contacts were created or updated.
- */
 /** The interaction fields contact recomputation reads (StoredInteraction). */
 export const STORED_INTERACTION_FIELDS = {
   id: true,
@@ -25,11 +19,17 @@ export const STORED_INTERACTION_FIELDS = {
   counterpartyKeys: true,
 } as const;
 
+/**
+ * Recomputes the aggregates of every contact that owns one of `addresses`, and creates contacts
+ * for addresses that now qualify (a two-way exchange). Aggregates are recomputed from all stored
+ * interactions, never incremented, so the result does not depend on the order mail arrived in.
+ * Returns how many contacts were created or updated.
+ */
 export async function refreshContacts(
   prisma: PrismaClient,
   userId: string,
   addresses: readonly string[],
-  options: { groupSizeLimit: number; own: ReadonlySet<string> },
+  options: { groupSizeLimit: number; own: ReadonlySet<string>; rowsAtOnce?: number },
 ): Promise<number> {
   const wanted = [...new Set(addresses)].filter(
     (a) => !options.own.has(a) && !options.own.has(canonicalAddress(a)),
@@ -56,12 +56,10 @@ export async function refreshContacts(
   }
   for (const key of wantedKeys) if (!ownedKeys.has(key)) groups.set(`new:${key}`, new Set([key]));
 
-  const rows = await readInteractions(
-    prisma,
-    userId,
-    [...groups.values()].flatMap((set) => [...set]),
-  );
-  const { byPerson, addresses: seen } = groupInteractions(rows, groups);
+  const { aggregates, seen } = await aggregateHistories(prisma, userId, groups, {
+    groupSizeLimit: options.groupSizeLimit,
+    rowsAtOnce: options.rowsAtOnce ?? ROWS_AT_ONCE,
+  });
   // Variants of a known person's mailbox seen in mail (john.smith@ for johnsmith@gmail.com) join them.
   const attached: { contactId: string; address: string; canonical: string }[] = [];
   for (const contactId of contactIds) {
@@ -75,7 +73,7 @@ export async function refreshContacts(
   const creates: { id: string; addresses: string[]; aggregate: ContactAggregate }[] = [];
   const unqualified: string[] = [];
   for (const [key, set] of groups) {
-    const aggregate = aggregateContact(byPerson.get(key) ?? [], { groupSizeLimit: options.groupSizeLimit });
+    const aggregate = aggregates.get(key) ?? aggregateContact([]);
     if (key.startsWith('new:')) {
       const variants = [...(seen.get(key) ?? set)].sort();
       if (aggregate.isContact) creates.push({ id: randomUUID(), addresses: variants, aggregate });
@@ -120,11 +118,69 @@ export async function forgetOwnAddresses(
   if (removed.count > 0) await prisma.contact.deleteMany({ where: { userId, addresses: { none: {} } } });
 }
 
+/** Interactions held in memory at once by a recompute (about 6 MB, and the JSON text they arrive as). */
+export const ROWS_AT_ONCE = 10_000;
+
 /**
- * The interactions naming any of `keys`, with only the fields recomputation reads. Raw SQL: this
- * read dominates a backfill. The ids come first, then the rows by id, READ_SLICE at a time, each
- * slice as one JSON document (arrays of arrays) that JSON.parse decodes natively: the client's
- * per-row and per-array decoding cost more than Postgres's whole query did.
+ * Each person's aggregate, and the addresses they were seen with, reading their histories a part
+ * at a time. The ids come first, per key, so each part holds at most `rowsAtOnce` interactions,
+ * counted, not estimated: the batch was packed from the contacts' counts as last recomputed, and
+ * a fast backfill's mailbox may have grown a hundredfold since (decision 0010). A person with more
+ * history than that is a part of their own. Only the part being aggregated is held.
+ */
+async function aggregateHistories(
+  prisma: PrismaClient,
+  userId: string,
+  groups: ReadonlyMap<string, ReadonlySet<string>>,
+  options: { groupSizeLimit: number; rowsAtOnce: number },
+): Promise<{ aggregates: Map<string, ContactAggregate>; seen: Map<string, Set<string>> }> {
+  const keys = new Set<string>();
+  for (const set of groups.values()) for (const key of set) keys.add(key);
+  const idsByKey = await historyIds(prisma, userId, [...keys]);
+  const aggregates = new Map<string, ContactAggregate>();
+  const seen = new Map<string, Set<string>>();
+  for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
+    const { byPerson, addresses } = groupInteractions(await readRows(prisma, part.ids), part.groups);
+    for (const person of part.groups.keys()) {
+      aggregates.set(
+        person,
+        aggregateContact(byPerson.get(person) ?? [], { groupSizeLimit: options.groupSizeLimit }),
+      );
+      seen.set(person, addresses.get(person) ?? new Set());
+    }
+  }
+  return { aggregates, seen };
+}
+
+/**
+ * Cuts people (each the keys of their mailboxes) into parts whose histories, `idsByKey`, hold at
+ * most `limit` interactions together; a person over the limit is a part alone. Each part's ids
+ * are distinct (a message naming two of its keys is read once). People stay in their order.
+ */
+export function historyParts(
+  groups: ReadonlyMap<string, ReadonlySet<string>>,
+  idsByKey: ReadonlyMap<string, readonly string[]>,
+  limit: number,
+): { groups: Map<string, ReadonlySet<string>>; ids: string[] }[] {
+  const parts: { groups: Map<string, ReadonlySet<string>>; ids: Set<string> }[] = [];
+  let part = { groups: new Map<string, ReadonlySet<string>>(), ids: new Set<string>() };
+  for (const [person, keys] of groups) {
+    const history = new Set<string>();
+    for (const key of keys) for (const id of idsByKey.get(key) ?? []) history.add(id);
+    if (part.groups.size > 0 && part.ids.size + history.size > limit) {
+      parts.push(part);
+      part = { groups: new Map(), ids: new Set() };
+    }
+    part.groups.set(person, keys);
+    for (const id of history) part.ids.add(id);
+  }
+  if (part.groups.size > 0) parts.push(part);
+  return parts.map((p) => ({ groups: p.groups, ids: [...p.ids] }));
+}
+
+/**
+ * The ids of the interactions naming each of `keys`. Raw SQL: with the reads below, this
+ * dominates a backfill.
  *
  * The plan is forced onto the GIN index (docs/decisions/0010). Left to itself the planner prices
  * `&&` against a few hundred keys as cheap per row, where it costs about 10 µs: with fresh
@@ -137,25 +193,36 @@ export async function forgetOwnAddresses(
  * the query.
  *
  * The GIN index is asked one key at a time: one `&&` scan with 500 keys checks every matching
- * row against all 500 (80 ms for a batch of 20,000 rows), 500 one-key scans take 30 ms. The ids
- * are made distinct (a row naming two of the keys), then the rows read by their primary key.
+ * row against all 500 (80 ms for a batch of 20,000 rows), 500 one-key scans take 30 ms.
  */
-async function readInteractions(
+async function historyIds(
   prisma: PrismaClient,
   userId: string,
   keys: readonly string[],
-): Promise<StoredInteraction[]> {
+): Promise<Map<string, string[]>> {
   return withConnection(prisma, async (connection) => {
-    // One round trip for the three (no parameters: the simple protocol takes several statements).
+    // One round trip for the settings (no parameters: the simple protocol takes several statements).
     await connection.query(
       'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
     );
-    const { rows } = await connection.query<{ ids: string | null }>(HISTORY_IDS, [userId, keys]);
-    // One text, not an array: the client decodes a bigint[] element by element.
-    const ids = rows[0]?.ids?.split(',') ?? [];
-    // A close contact's history can be tens of thousands of rows (67,000 at 1M messages), read
-    // as one JSON text it was 30 MB of text and as much again parsed, at once: the backfill's
-    // peak RSS. Read a slice at a time, only the decoded rows are held.
+    const { rows } = await connection.query<{ key: string; ids: string }>(HISTORY_IDS, [userId, keys]);
+    await connection.query('COMMIT');
+    // One text per key, not an array: the client decodes a bigint[] element by element.
+    return new Map(rows.map((row) => [row.key, row.ids.split(',')]));
+  });
+}
+
+/**
+ * The interactions with these ids, with only the fields recomputation reads, READ_SLICE at a time,
+ * each slice as one JSON document (arrays of arrays) that JSON.parse decodes natively: the
+ * client's per-row and per-array decoding cost more than Postgres's whole query did. A close
+ * contact's history can be tens of thousands of rows (67,000 at 1M messages): read as one JSON
+ * text it was 30 MB of text and as much again parsed, at once. Slice by slice, only the decoded
+ * rows are held.
+ */
+async function readRows(prisma: PrismaClient, ids: readonly string[]): Promise<StoredInteraction[]> {
+  if (ids.length === 0) return [];
+  return withConnection(prisma, async (connection) => {
     const interactions: StoredInteraction[] = [];
     for (let start = 0; start < ids.length; start += READ_SLICE) {
       const slice = await connection.query<{ doc: string }>(READ_ROWS, [
@@ -164,7 +231,6 @@ async function readInteractions(
       for (const row of JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[])
         interactions.push(toStoredInteraction(row));
     }
-    await connection.query('COMMIT');
     return interactions;
   });
 }
@@ -172,11 +238,12 @@ async function readInteractions(
 /** Rows decoded from one JSON text at a time (about 2 MB of it). At 10,000 the 1M backfill peaked at 286 MB. */
 const READ_SLICE = 5_000;
 
-/** The ids of the interactions naming any of the keys ($2), one GIN lookup per key, comma-separated. */
+/** Per key ($2) naming any interaction, those interactions' ids, comma-separated: one GIN lookup per key. */
 const HISTORY_IDS = `
-  SELECT string_agg(DISTINCT i.id::text, ',') AS ids FROM unnest($2::text[]) AS k(key)
+  SELECT k.key, string_agg(i.id::text, ',') AS ids FROM unnest($2::text[]) AS k(key)
   JOIN interactions i ON i."counterpartyKeys" && ARRAY[k.key]
-  WHERE i."userId" IS NOT DISTINCT FROM $1::uuid`;
+  WHERE i."userId" IS NOT DISTINCT FROM $1::uuid
+  GROUP BY k.key`;
 
 // Each field in the form Postgres writes fastest (a third less time than the plain columns): the
 // time as a float8 (date_part, where extract's numeric is slower; rounded, since epoch seconds

@@ -1,19 +1,20 @@
 import { mapConcurrent } from '../lib/concurrency.ts';
 import type { PrismaClient } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
-import { refreshContacts } from './contact-store.ts';
+import { ROWS_AT_ONCE, refreshContacts } from './contact-store.ts';
 
 /** Addresses read from dirty_addresses at a time (one count query each). */
 const WINDOW = 2_000;
 /** Addresses recomputed together: one read of their interactions, one write of their contacts. */
 export const BATCH_ADDRESSES = 500;
 /**
- * Interactions one batch may hold in memory (about 6 MB, and the JSON text they arrive as): a close
- * contact's history can be tens of thousands of rows, so batches are cut by rows as well as by
- * addresses; an address with more history than this is a batch of its own. Batches of 20,000
- * made a 1M-message backfill peak at 303 MB RSS, of 10,000 at 283 MB, at the same speed.
+ * Interactions a batch is packed to hold, by estimate: a close contact's history can be tens of
+ * thousands of rows, so batches are cut by rows as well as by addresses; an address with more
+ * history than this is a batch of its own. Batches of 20,000 made a 1M-message backfill peak at
+ * 303 MB RSS, of 10,000 at 283 MB, at the same speed. The estimate can be far off (historySizes);
+ * refreshContacts then reads the batch in parts of ROWS_AT_ONCE, counted.
  */
-export const BATCH_ROWS = 10_000;
+export const BATCH_ROWS = ROWS_AT_ONCE;
 /**
  * Batches of one window recomputed at once: while Postgres reads one batch's histories, Node
  * aggregates another's (two cores). Safe because packBatches never splits one canonical key's
@@ -117,8 +118,10 @@ export function packBatches<T extends { address: string }>(
 /**
  * About how many interactions each canonical key's person has, from their contact row as last
  * recomputed (an index lookup, where counting the interactions themselves cost as much as reading
- * them). The backfill recomputes each time the mailbox read has doubled, so a history is at most
- * about twice its last count; an address that is no contact yet has no count and counts as 0.
+ * them). Where the backfill recomputed at every doubling of the mailbox read, a history is at most
+ * about twice its last count; a fast backfill recomputes at most once a minute, and its mailbox may
+ * have grown far more since. An address that is no contact yet has no count and counts as 0. Only
+ * the lanes' balance rests on this: refreshContacts counts before it reads.
  */
 async function historySizes(
   prisma: PrismaClient,

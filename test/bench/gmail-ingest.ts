@@ -12,6 +12,8 @@ export interface IngestResult {
    * refreshDirtyContacts (page building excluded).
    */
   storeMs: number;
+  /** The part of storeMs until the last page was stored, before the backfill's last recompute. */
+  storedMs: number;
   /** The part of storeMs spent waiting for a recompute. */
   refreshWaitMs: number;
   /** How long the recomputes ran in all, beside the stores or not. */
@@ -49,6 +51,7 @@ export async function ingestMailbox(
     messages: 0,
     inserted: 0,
     storeMs: 0,
+    storedMs: 0,
     refreshWaitMs: 0,
     refreshMs: 0,
     refreshes: 0,
@@ -95,6 +98,7 @@ export async function ingestMailbox(
     }
   };
   for await (const page of pages) await store(page);
+  result.storedMs = result.storeMs;
   if (beside) await wait(beside);
   if (recompute) await wait(refresh());
   return result;

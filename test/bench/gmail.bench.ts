@@ -268,6 +268,10 @@ async function ingestRun(recording: Recording, adminUrl: string, redisUrl: strin
   console.log(
     `\ningest as a backfill runs it, with its contact recomputes (target 30,000 messages/s), quota off, ${fmt(n)} messages in list pages of ${LIST_PAGE}, read from a recording of Gmail's answers (storeInteractions per page; refreshDirtyContacts ${fmt(Number(run.refreshes))} times, where sync runs it: the first chunk's end, beside the chunks the policy picks (each doubling, at most one a minute), and the end): ${fmt(Number(run.messages) / (storeMs / 1000))} messages/s (${(storeMs / 1000).toFixed(1)} s, of which ${(refreshWaitMs / 1000).toFixed(1)} s waiting for recomputes, which ran ${(refreshMs / 1000).toFixed(1)} s in all; ${fmt(Number(run.contacts))} contacts); peak RSS ${Number(run.peakRssMb).toFixed(0)} MB, peak heap ${Number(run.peakHeapMb).toFixed(0)} MB`,
   );
+  const storedMs = Number(run.storedMs);
+  console.log(
+    `  of which: the last page stored after ${(storedMs / 1000).toFixed(1)} s (${fmt(Number(run.messages) / (storedMs / 1000))} messages/s), the contacts complete ${((storeMs - storedMs) / 1000).toFixed(1)} s later (the backfill's last recompute, which reads every history once)`,
+  );
   console.log(cpuLine(run));
   console.log(
     `  Postgres's own ceiling for storing them: INSERT ... SELECT of the ${fmt(ceiling.rows)} stored rows into an empty copy of interactions (same indexes and account check), no client, no recompute: ${(ceiling.ms / 1000).toFixed(1)} s = ${fmt(ceiling.rows / (ceiling.ms / 1000))} rows/s`,

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshContacts } from '../../src/contacts/contact-store.ts';
 import { refreshDirtyContacts } from '../../src/contacts/refresh-dirty-contacts.ts';
 import type { PrismaClient } from '../../src/lib/prisma.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
@@ -240,6 +241,53 @@ describe('storeInteractions and the recompute, faithfully', () => {
  * marks are being cleared: every statement takes its locks in key order, so none deadlocks, and
  * the contacts come out as a one-page-at-a-time store makes them.
  */
+describe('a recompute whose histories outgrew their estimate', () => {
+  it('reads them in parts of the rows it may hold, with the contacts of one read', async () => {
+    // 30 people with 1 to 120 messages each, some to several of them at once, and every tenth
+    // message held twice (a second copy, as another folder keeps it): a part boundary must
+    // neither split a person nor count a copy twice.
+    const pages: MessageMeta[][] = [];
+    const start = Date.UTC(2025, 0, 1);
+    let n = 0;
+    for (let person = 0; person < 30; person++) {
+      const page: MessageMeta[] = [];
+      for (let i = 0; i < 1 + ((person * 37) % 120); i++, n++) {
+        const sent = i % 3 !== 0;
+        const other = `"Person ${person}" <p${person}@example.com>`;
+        const group =
+          i % 7 === 0 ? `, p${(person + 1) % 30}@example.com, p${(person + 2) % 30}@example.com` : '';
+        const meta = makeMeta({
+          providerId: `m${n}`,
+          internetMessageId: `<m${n}@example.com>`,
+          threadId: `t${Math.floor(n / 4)}`,
+          at: new Date(start + n * 3_600_000),
+          direction: sent ? 'sent' : 'received',
+          from: sent ? 'me@example.org' : other,
+          to: sent ? other + group : 'me@example.org',
+        });
+        page.push(meta);
+        if (n % 10 === 0)
+          page.push({ ...meta, providerId: `copy-${n}`, at: new Date(meta.at.getTime() + 5_000) });
+      }
+      pages.push(page);
+    }
+    const addresses = Array.from({ length: 30 }, (_, person) => `p${person}@example.com`);
+    const whole = await newOwner(prisma, 'whole@example.org');
+    const parts = await newOwner(prisma, 'parts@example.org');
+    for (const page of pages) {
+      await storeInteractions(prisma, whole, page, OWN);
+      await storeInteractions(prisma, parts, page, OWN);
+    }
+    await refreshContacts(prisma, whole.userId, addresses, { groupSizeLimit: 10, own: OWN });
+    // 60 rows at a time: a third of the close contacts' history, so most parts hold one person.
+    await refreshContacts(prisma, parts.userId, addresses, { groupSizeLimit: 10, own: OWN, rowsAtOnce: 60 });
+
+    const expected = await contactsOf(prisma, whole.userId);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(await contactsOf(prisma, parts.userId)).toEqual(expected);
+  });
+});
+
 describe('storeInteractions at the same time as other pages and the recompute', () => {
   it('never deadlocks and stores each message once', async () => {
     const pages = overlappingPages();
@@ -417,6 +465,10 @@ async function contactsOf(prisma: PrismaClient, userId: string) {
       sent: c.sentCount,
       received: c.receivedCount,
       last: c.lastContactAt?.toISOString(),
+      first: c.firstContactAt?.toISOString(),
+      exchangeDays: c.exchangeDays,
+      name: c.name,
+      lastThreadId: c.lastThreadId,
       cadence: c.inferredCadenceDays,
     }))
     .sort((a, b) => (a.addresses[0] ?? '').localeCompare(b.addresses[0] ?? ''));
