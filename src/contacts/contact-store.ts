@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { aggregateContact, type ContactAggregate } from './aggregate-contact.ts';
@@ -136,20 +137,23 @@ async function aggregateHistories(
 ): Promise<{ aggregates: Map<string, ContactAggregate>; seen: Map<string, Set<string>> }> {
   const keys = new Set<string>();
   for (const set of groups.values()) for (const key of set) keys.add(key);
-  const idsByKey = await historyIds(prisma, userId, [...keys]);
-  const aggregates = new Map<string, ContactAggregate>();
-  const seen = new Map<string, Set<string>>();
-  for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
-    const { byPerson, addresses } = groupInteractions(await readRows(prisma, part.ids), part.groups);
-    for (const person of part.groups.keys()) {
-      aggregates.set(
-        person,
-        aggregateContact(byPerson.get(person) ?? [], { groupSizeLimit: options.groupSizeLimit }),
-      );
-      seen.set(person, addresses.get(person) ?? new Set());
+  // One connection for the ids and every part's rows.
+  return withConnection(prisma, async (connection) => {
+    const idsByKey = await historyIds(connection, userId, [...keys]);
+    const aggregates = new Map<string, ContactAggregate>();
+    const seen = new Map<string, Set<string>>();
+    for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
+      const { byPerson, addresses } = groupInteractions(await readRows(connection, part.ids), part.groups);
+      for (const person of part.groups.keys()) {
+        aggregates.set(
+          person,
+          aggregateContact(byPerson.get(person) ?? [], { groupSizeLimit: options.groupSizeLimit }),
+        );
+        seen.set(person, addresses.get(person) ?? new Set());
+      }
     }
-  }
-  return { aggregates, seen };
+    return { aggregates, seen };
+  });
 }
 
 /**
@@ -196,21 +200,19 @@ export function historyParts(
  * row against all 500 (80 ms for a batch of 20,000 rows), 500 one-key scans take 30 ms.
  */
 async function historyIds(
-  prisma: PrismaClient,
+  connection: pg.PoolClient,
   userId: string,
   keys: readonly string[],
 ): Promise<Map<string, number[]>> {
-  return withConnection(prisma, async (connection) => {
-    // One round trip for the settings (no parameters: the simple protocol takes several statements).
-    await connection.query(
-      'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
-    );
-    const { rows } = await connection.query<{ key: string; ids: string }>(HISTORY_IDS, [userId, keys]);
-    await connection.query('COMMIT');
-    // One text per key, not an array: the client decodes a bigint[] element by element. Held as
-    // numbers (exact below 2^53), a fifth of the memory of as many short strings.
-    return new Map(rows.map((row) => [row.key, row.ids.split(',').map(Number)]));
-  });
+  // One round trip for the settings (no parameters: the simple protocol takes several statements).
+  await connection.query(
+    'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
+  );
+  const { rows } = await connection.query<{ key: string; ids: string }>(HISTORY_IDS, [userId, keys]);
+  await connection.query('COMMIT');
+  // One text per key, not an array: the client decodes a bigint[] element by element. Held as
+  // numbers (exact below 2^53), a fifth of the memory of as many short strings.
+  return new Map(rows.map((row) => [row.key, row.ids.split(',').map(Number)]));
 }
 
 /**
@@ -221,19 +223,16 @@ async function historyIds(
  * text it was 30 MB of text and as much again parsed, at once. Slice by slice, only the decoded
  * rows are held.
  */
-async function readRows(prisma: PrismaClient, ids: readonly number[]): Promise<StoredInteraction[]> {
-  if (ids.length === 0) return [];
-  return withConnection(prisma, async (connection) => {
-    const interactions: StoredInteraction[] = [];
-    for (let start = 0; start < ids.length; start += READ_SLICE) {
-      const slice = await connection.query<{ doc: string }>(READ_ROWS, [
-        ids.slice(start, start + READ_SLICE).join(','),
-      ]);
-      for (const row of JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[])
-        interactions.push(toStoredInteraction(row));
-    }
-    return interactions;
-  });
+async function readRows(connection: pg.PoolClient, ids: readonly number[]): Promise<StoredInteraction[]> {
+  const interactions: StoredInteraction[] = [];
+  for (let start = 0; start < ids.length; start += READ_SLICE) {
+    const slice = await connection.query<{ doc: string }>(READ_ROWS, [
+      ids.slice(start, start + READ_SLICE).join(','),
+    ]);
+    for (const row of JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[])
+      interactions.push(toStoredInteraction(row));
+  }
+  return interactions;
 }
 
 /** Rows decoded from one JSON text at a time (about 2 MB of it). At 10,000 the 1M backfill peaked at 286 MB. */
