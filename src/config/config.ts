@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../lib/errors.ts';
+import { smallestBudget } from '../lib/quota-governor.ts';
+import { dearestRequest, gmailQuota } from '../providers/gmail/gmail-quota.ts';
 
 /**
  * Every setting touchbase reads, in one schema. `process.env` is read nowhere else.
@@ -46,6 +48,8 @@ export const configSchema = z.object({
   GMAIL_QUOTA_REGIME: z.enum(['legacy', '2026'], { error: 'must be legacy or 2026' }).default('legacy'),
   // Overrides the regime's per-user units per minute, for a project with a raised quota.
   GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  // Google's per-project Gmail quota (every user of the app together), for a project with a raised one.
+  GMAIL_PROJECT_UNITS_PER_MINUTE: positiveInt(1_200_000),
   // readonly: headers + the text of replies to the digest; metadata: headers only (least privilege).
   GMAIL_SCOPE: z
     .enum(['readonly', 'metadata'], { error: 'must be readonly or metadata' })
@@ -143,6 +147,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       retryable: false,
     });
   }
+  const quotaProblem = gmailBudgetProblem(result.data);
+  if (quotaProblem) {
+    throw new AppError('CONFIG_INVALID', `touchbase cannot start: bad settings\n  ${quotaProblem}`);
+  }
   const dkim = dkimSet(env);
   if (dkim.length > 0 && dkim.length < 3) {
     throw new AppError(
@@ -157,6 +165,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   return Object.freeze(result.data);
+}
+
+/** A Gmail budget too small to pay for the regime's dearest request with the governor's margin. */
+function gmailBudgetProblem(config: z.infer<typeof configSchema>): string | undefined {
+  const quota = gmailQuota(config.GMAIL_QUOTA_REGIME, config.GMAIL_QUOTA_UNITS_PER_MINUTE);
+  const { method, units } = dearestRequest(quota);
+  const least = smallestBudget(units);
+  for (const key of ['GMAIL_QUOTA_UNITS_PER_MINUTE', 'GMAIL_PROJECT_UNITS_PER_MINUTE'] as const) {
+    const budget = config[key];
+    if (budget !== undefined && budget < least) {
+      return `${key} must be at least ${least} under the ${config.GMAIL_QUOTA_REGIME} regime (two of its dearest request, ${method} at ${units} units, a minute), not ${budget} — set it to your project's quota as the Google Cloud console shows it, or leave it unset`;
+    }
+  }
+  return undefined;
 }
 
 let cached: Config | undefined;

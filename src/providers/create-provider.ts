@@ -7,7 +7,7 @@ import type { ReadAhead } from '../lib/read-ahead.ts';
 import type { OAuthSettings } from '../oauth/oauth-client.ts';
 import type { AccessTokenSource } from '../oauth/token-manager.ts';
 import { createGmailProvider } from './gmail/gmail-provider.ts';
-import { gmailQuota } from './gmail/gmail-quota.ts';
+import { dearestRequest, gmailQuota } from './gmail/gmail-quota.ts';
 import { canReadBodies, gmailOAuthSettings } from './gmail/gmail-settings.ts';
 import { outlookBudget } from './outlook/outlook-budget.ts';
 import { createOutlookProvider } from './outlook/outlook-provider.ts';
@@ -54,6 +54,12 @@ export function providerDefinition(name: ProviderName, config: Config): Provider
               ? {
                   governor: createQuotaGovernor(budget.redis, budget.key, {
                     unitsPerMinute: quota.unitsPerMinute,
+                    largestCost: dearestRequest(quota).units,
+                    // Every mailbox of this deployment spends Google's per-project quota too.
+                    shared: {
+                      key: `${config.QUEUE_PREFIX}:quota:gmail-project`,
+                      unitsPerMinute: config.GMAIL_PROJECT_UNITS_PER_MINUTE,
+                    },
                   }),
                 }
               : {}),

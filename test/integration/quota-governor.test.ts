@@ -1,23 +1,29 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQuotaGovernor } from '../../src/lib/quota-governor.ts';
+import { createQuotaGovernor, type GovernorOptions } from '../../src/lib/quota-governor.ts';
 import { testRedisPrefix, testRedisUrl } from '../support/test-database.ts';
 
-/** Two worker processes: separate Redis connections, one clock that only moves when they wait. */
-function twoWorkers(unitsPerMinute: number) {
+/**
+ * Two worker processes: separate Redis connections, one clock that only moves when they wait.
+ * Both govern one mailbox, or (`mailboxes: 2`) one mailbox each.
+ */
+function twoWorkers(unitsPerMinute: number, more: Partial<GovernorOptions> & { mailboxes?: 1 | 2 } = {}) {
   let now = 1_000_000;
   const slept: number[] = [];
-  const key = `${testRedisPrefix()}:quota:account-1`;
+  const { mailboxes = 1, ...extra } = more;
+  const prefix = testRedisPrefix();
+  const keyOf = (i: number) => `${prefix}:quota:account-${mailboxes === 1 ? 1 : i + 1}`;
   const connections = [new Redis(testRedisUrl()), new Redis(testRedisUrl())];
-  const options = {
+  const options: GovernorOptions = {
     unitsPerMinute,
     now: () => now,
     sleep: async (ms: number) => {
       slept.push(ms);
       now += ms;
     },
+    ...extra,
   };
-  const [a, b] = connections.map((redis) => createQuotaGovernor(redis, key, options));
+  const [a, b] = connections.map((redis, i) => createQuotaGovernor(redis, keyOf(i), options));
   return {
     a: a!,
     b: b!,
@@ -29,6 +35,18 @@ function twoWorkers(unitsPerMinute: number) {
     },
     close: () => Promise.all(connections.map((c) => c.quit())),
   };
+}
+
+/** The most units spent inside any sliding minute, from [elapsed ms, units] in time order. */
+function peakMinute(spends: readonly (readonly [number, number])[]): number {
+  let peak = 0;
+  for (let i = 0, j = 0, inWindow = 0; i < spends.length; i++) {
+    const [at, units] = spends[i] as [number, number];
+    inWindow += units;
+    while ((spends[j]?.[0] ?? at) <= at - 60_000) inWindow -= spends[j++]?.[1] ?? 0;
+    peak = Math.max(peak, inWindow);
+  }
+  return peak;
 }
 
 describe('the per-mailbox quota governor (Redis, shared by processes)', () => {
@@ -76,13 +94,7 @@ describe('the per-mailbox quota governor (Redis, shared by processes)', () => {
       await take(round % 2 ? w.a : w.b, round % 3 ? 20 : 40);
       if (round % 40 === 39) w.pause(100 + (round % 7) * 150);
     }
-    let peak = 0;
-    for (let i = 0, j = 0, inWindow = 0; i < spends.length; i++) {
-      const [at, units] = spends[i] as [number, number];
-      inWindow += units;
-      while ((spends[j]?.[0] ?? at) <= at - 60_000) inWindow -= spends[j++]?.[1] ?? 0;
-      peak = Math.max(peak, inWindow);
-    }
+    const peak = peakMinute(spends);
     expect(peak).toBeLessThanOrEqual(6_000 * 0.99);
     // And busy: pauses cost at most what the bucket could not hold.
     expect(peak).toBeGreaterThanOrEqual(6_000 * 0.95);
@@ -92,6 +104,66 @@ describe('the per-mailbox quota governor (Redis, shared by processes)', () => {
     const w = twoWorkers(15_000);
     closers.push(w.close);
     await w.a.penalize(5_000);
+    await w.b.take(1);
+    expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('charges a request its whole price when the budget is small next to it', async () => {
+    // A 1,000-unit budget (GMAIL_QUOTA_UNITS_PER_MINUTE) and 2026's 40-unit threads.get: 1% of
+    // the minute is 10 units, a quarter of one read.
+    const w = twoWorkers(1_000, { largestCost: 40 });
+    closers.push(w.close);
+    const spends: [number, number][] = [];
+    while (w.elapsed() < 180_000) {
+      for (const worker of [w.a, w.b]) {
+        await worker.take(40);
+        spends.push([w.elapsed(), 40]);
+      }
+    }
+    const peak = peakMinute(spends);
+    expect(peak).toBeLessThanOrEqual(1_000 * 0.99);
+    expect(peak).toBeGreaterThanOrEqual(1_000 * 0.9);
+  });
+
+  it('refuses a budget that cannot pay for its dearest request, saying what would', () => {
+    const redis = new Redis(testRedisUrl());
+    closers.push(() => redis.quit());
+    expect(() => createQuotaGovernor(redis, 'k', { unitsPerMinute: 30, largestCost: 40 })).toThrow(
+      'a budget of 30 units a minute cannot pay for a request of 40 units within its margin: raise it to at least 80',
+    );
+  });
+
+  it('keeps mailboxes that share a budget (the project) within it together, each within its own', async () => {
+    // Each mailbox may spend 15,000 a minute; the project only 12,000 for both.
+    const w = twoWorkers(15_000, {
+      mailboxes: 2,
+      shared: { key: `${testRedisPrefix()}:quota:gmail-project`, unitsPerMinute: 12_000 },
+    });
+    closers.push(w.close);
+    const spends: [number, number][] = [];
+    const byMailbox = [0, 0];
+    while (w.elapsed() < 180_000) {
+      for (const [i, worker] of [w.a, w.b].entries()) {
+        await worker.take(5);
+        spends.push([w.elapsed(), 5]);
+        byMailbox[i] = (byMailbox[i] ?? 0) + 5;
+      }
+    }
+    const peak = peakMinute(spends);
+    expect(peak).toBeLessThanOrEqual(12_000 * 0.99);
+    expect(peak).toBeGreaterThanOrEqual(12_000 * 0.95);
+    // The project's budget was shared out, not taken by one mailbox.
+    expect(Math.abs((byMailbox[0] ?? 0) - (byMailbox[1] ?? 0))).toBeLessThanOrEqual(5);
+  });
+
+  it("pauses every mailbox of the project on the project's penalty, and only its own on a mailbox's", async () => {
+    const shared = { key: `${testRedisPrefix()}:quota:gmail-project`, unitsPerMinute: 1_200_000 };
+    const w = twoWorkers(15_000, { mailboxes: 2, shared });
+    closers.push(w.close);
+    await w.a.penalize(5_000);
+    await w.b.take(1);
+    expect(w.slept).toEqual([]);
+    await w.a.penalize(5_000, 'shared');
     await w.b.take(1);
     expect(w.slept.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5_000);
   });

@@ -87,6 +87,10 @@ describe('two worker processes syncing one mailbox against the quota-enforcing f
     const saved = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: account.id } });
     expect(saved.backfillDoneAt).not.toBeNull();
     expect(saved.lastSyncError).toBeNull();
+    // Every request was also spent from the project's budget (GMAIL_PROJECT_UNITS_PER_MINUTE),
+    // which all the deployment's mailboxes share.
+    const project = await ctx.redis().hmget(`${env.QUEUE_PREFIX}:quota:gmail-project:bucket`, 'tokens', 'ts');
+    expect(project.every((field) => field !== null)).toBe(true);
   }, 300_000);
 });
 

@@ -22,6 +22,7 @@ describe('settings', () => {
     expect(config.LOG_LEVEL).toBe('info');
     expect(config.OUTBOX_DIR).toBe('./outbox');
     expect(config.SMTP_URL).toBeUndefined();
+    expect(config.GMAIL_PROJECT_UNITS_PER_MINUTE).toBe(1_200_000);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -45,8 +46,25 @@ describe('settings', () => {
     [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN must be at least 24 characters/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 24 characters/],
     [{ SHUTDOWN_GRACE_SECONDS: '0' }, /SHUTDOWN_GRACE_SECONDS/],
+    [
+      { GMAIL_QUOTA_REGIME: '2026', GMAIL_QUOTA_UNITS_PER_MINUTE: '50' },
+      /GMAIL_QUOTA_UNITS_PER_MINUTE must be at least 80 under the 2026 regime \(two of its dearest request, threads.get at 40 units, a minute\), not 50/,
+    ],
+    [
+      { GMAIL_PROJECT_UNITS_PER_MINUTE: '15' },
+      /GMAIL_PROJECT_UNITS_PER_MINUTE must be at least 20 under the legacy regime/,
+    ],
   ])('stops start-up naming the setting and the fix: %o', (change, message) => {
     expect(() => parseConfig({ ...minimal, ...change })).toThrow(message);
+  });
+
+  it('takes a raised or small Gmail budget that still pays for two of the dearest request a minute', () => {
+    const config = parseConfig({
+      ...minimal,
+      GMAIL_QUOTA_REGIME: '2026',
+      GMAIL_QUOTA_UNITS_PER_MINUTE: '80',
+    });
+    expect(config.GMAIL_QUOTA_UNITS_PER_MINUTE).toBe(80);
   });
 
   it('treats an empty SMTP_URL as unset (the outbox)', () => {

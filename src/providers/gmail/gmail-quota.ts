@@ -36,3 +36,12 @@ export function gmailQuota(regime: 'legacy' | '2026', unitsPerMinute?: number): 
   const base = regime === '2026' ? REGIME_2026 : LEGACY;
   return unitsPerMinute ? { ...base, unitsPerMinute } : base;
 }
+
+/** The method that costs the most units, and its cost: the one request the governor must hold at once. */
+export function dearestRequest(quota: GmailQuota): { method: GmailMethod; units: number } {
+  let dearest: { method: GmailMethod; units: number } = { method: 'getProfile', units: 0 };
+  for (const [method, units] of Object.entries(quota.cost) as [GmailMethod, number][]) {
+    if (units > dearest.units) dearest = { method, units };
+  }
+  return dearest;
+}
