@@ -21,7 +21,7 @@ import {
 } from '../src/queues/queues.ts';
 import { backfillChunk } from '../src/sync/backfill-chunk.ts';
 import { emptySyncResult, type SyncResult, syncAccount } from '../src/sync/sync-account.ts';
-import { decideSyncError } from '../src/sync/sync-error-policy.ts';
+import { decideSyncError, syncRetryDelay } from '../src/sync/sync-error-policy.ts';
 import { logFailures } from './log-failures.ts';
 import { runAgainWithNewGrant } from './run-with-new-grant.ts';
 
@@ -75,6 +75,18 @@ export function createSyncWorker(
       stalledInterval: stalledMs,
       // A long backfill may outlive a couple of crashed workers; its progress is in Postgres.
       maxStalledCount: 3,
+      settings: {
+        // The sync queue's SYNC_BACKOFF (BullMQ asks the worker that failed the job): exponential,
+        // and never sooner than the provider's Retry-After.
+        backoffStrategy: (attemptsMade, _type, error, job) => {
+          const backoff = job?.opts.backoff;
+          const baseMs =
+            typeof backoff === 'object' && backoff.delay !== undefined
+              ? backoff.delay
+              : ctx.config.SYNC_RETRY_BASE_SECONDS * 1000;
+          return syncRetryDelay(attemptsMade, error, baseMs);
+        },
+      },
     },
   );
 

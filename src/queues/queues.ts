@@ -30,6 +30,12 @@ export const commandJobSchema = z.object({
 });
 export type CommandJob = z.infer<typeof commandJobSchema>;
 
+/**
+ * The sync queue's backoff type: a custom strategy, which the sync worker supplies (BullMQ asks
+ * the worker that failed the job), so a retry can wait for the provider's Retry-After.
+ */
+export const SYNC_BACKOFF = 'sync-retry-after';
+
 /** Retries with backoff are the default; the sync policy turns hopeless errors into UnrecoverableError. */
 const defaultJobOptions: JobsOptions = {
   attempts: 5,
@@ -58,8 +64,9 @@ export function createQueues(
     if (options.log) logRedisErrors(emitter, options.log, source);
   };
   // A sync job that failed for a passing reason (a 5xx storm outlasting the in-request retries)
-  // waits this long, then doubles (with jitter), for its few attempts.
-  const syncBackoff = { type: 'exponential', delay: options.syncRetryBaseMs ?? 30_000, jitter: 0.5 };
+  // waits this long, then doubles (with jitter), for its few attempts; never less than the
+  // provider's Retry-After (the sync worker's backoffStrategy, syncRetryDelay).
+  const syncBackoff = { type: SYNC_BACKOFF, delay: options.syncRetryBaseMs ?? 30_000 };
   const sync = new Queue<SyncJob>(QUEUE_NAMES.sync, {
     connection,
     prefix,

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../lib/backoff.ts';
 import { isAppError, ProviderError } from '../lib/errors.ts';
 
 export type SyncDecision =
@@ -31,4 +32,23 @@ export function decideSyncError(error: unknown): SyncDecision {
   if (isAppError(error))
     return error.retryable ? { action: 'retry', reason, retryAfterMs: null } : { action: 'fail', reason };
   return { action: 'retry', reason, retryAfterMs: null };
+}
+
+/**
+ * How long a failed sync job waits before its attempt number `attemptsMade + 1`: the queue's
+ * exponential backoff from `baseMs` (doubling, the wait between half and all of the step), and
+ * never less than the provider's Retry-After when it gave one. Google's pause is kept in Redis
+ * by the quota governor too, but a job retried before it ends would only hold a worker and the
+ * account's lease while it waits.
+ */
+export function syncRetryDelay(
+  attemptsMade: number,
+  error: unknown,
+  baseMs: number,
+  random: () => number = Math.random,
+): number {
+  const decision = decideSyncError(error);
+  const asked = decision.action === 'retry' ? (decision.retryAfterMs ?? 0) : 0;
+  const backoff = backoffDelay(attemptsMade - 1, baseMs, Number.POSITIVE_INFINITY, random);
+  return Math.ceil(Math.max(backoff, asked));
 }

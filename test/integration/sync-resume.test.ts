@@ -19,6 +19,7 @@ describe('a backfill interrupted mid-way', () => {
       owner: SAMPLE_OWNER.email,
       messages: sample.messages,
       settings: { PROVIDER_RETRY_BASE_MS: '10' },
+      fake: { logRequests: true },
     });
     ctx = env.context({ clock: fixedClock(now) });
     accountId = (await connectFake(ctx)).account.id;
@@ -82,5 +83,12 @@ describe('a backfill interrupted mid-way', () => {
     expect(result.stored).toBe(1);
     expect(await ctx.prisma.interaction.count()).toBe(stored.length + 1);
     expect(env.fake.stats.byEndpoint['users.messages.get']).toBeGreaterThan(0);
+    // The read was the only request in flight: the next one came a full Retry-After later.
+    const log = env.fake.requestLog;
+    const refusal = log.find((r) => r.status === 429);
+    if (!refusal) throw new Error('the fake refused nothing');
+    const next = log.slice(log.indexOf(refusal) + 1);
+    expect(next.map((r) => [r.endpoint, r.status])).toEqual([['users.messages.get', 200]]);
+    expect((next[0]?.at ?? 0) - refusal.answeredAt).toBeGreaterThanOrEqual(1000);
   });
 });

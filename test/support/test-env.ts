@@ -10,7 +10,12 @@ import { generateSecret } from '../../src/lib/token-cipher.ts';
 import { connectAccount } from '../../src/oauth/connect-account.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import { syncAccount } from '../../src/sync/sync-account.ts';
-import { type FakeGmail, type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
+import {
+  type FakeGmail,
+  type FakeGmailMessage,
+  type FakeGmailOptions,
+  startFakeGmail,
+} from '../fakes/gmail/fake-gmail.ts';
 import { actLikeBrowser } from './act-like-browser.ts';
 import { createTestDatabase, testRedisPrefix, testRedisUrl } from './test-database.ts';
 
@@ -33,6 +38,8 @@ export async function startTestEnv(options: {
   messages?: FakeGmailMessage[];
   sendAs?: { sendAsEmail: string; displayName?: string; isPrimary?: boolean }[];
   settings?: Record<string, string>;
+  /** More of the fake's behaviour: limits, latency, the request log. */
+  fake?: Omit<FakeGmailOptions, 'email' | 'clientId' | 'clientSecret' | 'messages' | 'sendAs'>;
 }): Promise<TestEnv> {
   const db = await createTestDatabase();
   const fake = await startFakeGmail({
@@ -41,6 +48,7 @@ export async function startTestEnv(options: {
     clientSecret: TEST_CLIENT.secret,
     messages: options.messages ?? [],
     ...(options.sendAs ? { sendAs: options.sendAs } : {}),
+    ...options.fake,
   });
   const outbox = await mkdtemp(join(tmpdir(), 'touchbase-outbox-'));
   const env: Record<string, string> = {

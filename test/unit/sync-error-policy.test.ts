@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, ProviderError } from '../../src/lib/errors.ts';
-import { decideSyncError } from '../../src/sync/sync-error-policy.ts';
+import { decideSyncError, syncRetryDelay } from '../../src/sync/sync-error-policy.ts';
 
 describe('sync error policy', () => {
   it.each([
@@ -29,4 +29,22 @@ describe('sync error policy', () => {
   it('tells the user what to do when a permission is missing', () => {
     expect(decideSyncError(new ProviderError('INSUFFICIENT_SCOPE', 'x')).reason).toMatch(/reconnect/);
   });
+
+  it.each([
+    // attemptsMade, error, random, expected ms (base 1000): exponential, half to all of the step
+    [1, new ProviderError('TEMPORARY', '503'), 0, 500],
+    [1, new ProviderError('TEMPORARY', '503'), 1, 1000],
+    [3, new ProviderError('RATE_LIMITED', '403'), 0.5, 3000],
+    // Never sooner than the provider asked, however early the backoff would come back.
+    [1, new ProviderError('RATE_LIMITED', '429', { retryAfterMs: 5000 }), 1, 5000],
+    [1, new ProviderError('TEMPORARY', '503', { retryAfterMs: 2500 }), 0, 2500],
+    // A Retry-After shorter than the backoff changes nothing.
+    [4, new ProviderError('RATE_LIMITED', '429', { retryAfterMs: 1000 }), 0, 4000],
+    [2, new Error('Connection terminated unexpectedly'), 1, 2000],
+  ])(
+    'a job retried after %i attempts (%s, jitter %d) waits %i ms',
+    (attemptsMade, error, random, expected) => {
+      expect(syncRetryDelay(attemptsMade, error, 1000, () => random)).toBe(expected);
+    },
+  );
 });

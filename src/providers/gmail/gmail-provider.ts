@@ -18,14 +18,28 @@ import type {
 } from '../types.ts';
 import { type FetchCosts, type ListedRef, planFetch, ReadAhead } from './gmail-fetch-plan.ts';
 import { type GmailMethod, type GmailQuota, gmailQuota } from './gmail-quota.ts';
-import { mapGmailError } from './map-gmail-error.ts';
+import { InFlightLimit } from './in-flight-limit.ts';
+import { isConcurrencyLimit, isProjectLimit, mapGmailError } from './map-gmail-error.ts';
 import { isSkippedMessage, toMessageMeta } from './to-message-meta.ts';
 
 const LIST_PAGE_SIZE = 500;
-/** Past this, a rate-limited sync gives the job back to the queue's backoff. */
-const MAX_RATE_LIMIT_RETRIES = 3;
+/**
+ * Past this, a rate-limited sync gives the job back to the queue's backoff. Without a Retry-After
+ * the waits are Google's exponential backoff, as for a 5xx: about 1, 2, 4, 8 and 16 s.
+ */
+const MAX_RATE_LIMIT_RETRIES = 5;
 /** Parallel metadata reads per mailbox (the governor keeps them within the quota). */
 const GET_CONCURRENCY = 10;
+/**
+ * A request refused for concurrency is tried again this many times, after a short wait with
+ * jitter that doubles from CROWDED_BASE_MS up to CROWDED_MAX_MS, with fewer requests in flight
+ * (see InFlightLimit); past that it is a RATE_LIMITED failure like any other.
+ */
+const CROWDED_RETRIES = 6;
+const CROWDED_BASE_MS = 100;
+const CROWDED_MAX_MS = 2_000;
+/** Successes in a row before one more request may be in flight again, after a concurrency refusal. */
+const RECOVER_AFTER = 50;
 
 const cursorSchema = z.object({ provider: z.literal('gmail'), historyId: z.string().min(1) });
 const backfillSchema = z.object({
@@ -48,7 +62,10 @@ export interface GmailProviderOptions {
   metadataOnly?: boolean;
   /** Counts every request by method and outcome (/metrics). */
   onRequest?: ProviderRequestRecorder;
-  /** First wait after a 5xx or a timeout; it doubles (with jitter) for a few tries. Default 1 s. */
+  /**
+   * First wait after a 5xx, a timeout or a quota refusal without Retry-After; it doubles (with
+   * jitter) for a few tries. Default 1 s.
+   */
   retryBaseMs?: number;
   /** A request unanswered this long is abandoned and tried again like a 5xx. Default 30 s. */
   requestTimeoutMs?: number;
@@ -67,42 +84,77 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
   });
 
   const quota = options.quota ?? gmailQuota('legacy');
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const inFlight = new InFlightLimit(GET_CONCURRENCY, RECOVER_AFTER);
   /**
-   * Runs one API call within the mailbox's quota with a fresh token. A 401 refreshes once and
-   * tries again; a rate-limit answer puts every process on this mailbox in the penalty box for
-   * its Retry-After (or a minute, Gmail's quota window) and tries again, a few times. A 5xx or
-   * a timeout is tried again after a bounded exponential backoff with jitter; past that the job
-   * fails and the queue's own backoff takes over.
+   * Runs one API call within the mailbox's quota and in-flight limit with a fresh token. A 401
+   * refreshes once and tries again. A refusal for concurrency ("Too many concurrent requests for
+   * user") halves the requests in flight and tries again after a short wait. A quota refusal (or
+   * any refusal with a Retry-After) pauses every process on this mailbox through the governor's
+   * penalty box for its Retry-After, or without one for a bounded exponential backoff with jitter,
+   * and tries again, a few times. A 5xx or a timeout is tried again after a bounded exponential
+   * backoff with jitter (or its Retry-After, up to the same bound). Past those tries the job fails
+   * and the queue's own backoff takes over, waiting at least the last Retry-After.
    */
   const call = async <T>(what: GmailMethod, fn: () => Promise<T>): Promise<T> => {
     let token = await options.tokens.getAccessToken();
     let refreshed = false;
-    for (let limited = 0, failed = 0; ; ) {
-      await options.governor?.take(quota.cost[what]);
-      auth.setCredentials({ access_token: token });
+    for (let limited = 0, crowded = 0, failed = 0; ; ) {
+      const generation = await inFlight.acquire();
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
       try {
-        const result = await fn();
-        options.onRequest?.(what, 'ok');
-        return result;
-      } catch (error) {
-        const mapped = mapGmailError(error, what);
-        options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
-        if (mapped.code === 'AUTH_REVOKED' && !refreshed && isHttp401(error)) {
-          refreshed = true;
-          token = await options.tokens.getAccessToken(token);
-          continue;
+        await options.governor?.take(quota.cost[what]);
+        auth.setCredentials({ access_token: token });
+        try {
+          outcome = { ok: true, value: await fn() };
+        } catch (error) {
+          outcome = { ok: false, error };
         }
-        if (mapped.code === 'RATE_LIMITED' && options.governor && limited < MAX_RATE_LIMIT_RETRIES) {
-          limited++;
-          await options.governor.penalize(mapped.retryAfterMs ?? 60_000);
-          continue;
-        }
-        if (mapped.code === 'TEMPORARY' && failed < TEMPORARY_RETRIES) {
-          await sleep(backoffDelay(failed++, options.retryBaseMs ?? 1000, MAX_BACKOFF_MS));
-          continue;
-        }
-        throw mapped;
+      } finally {
+        inFlight.release();
       }
+      if (outcome.ok) {
+        inFlight.succeeded();
+        options.onRequest?.(what, 'ok');
+        return outcome.value;
+      }
+      const { error } = outcome;
+      const mapped = mapGmailError(error, what);
+      options.onRequest?.(what, mapped.code === 'RATE_LIMITED' ? 'rate_limited' : 'error');
+      if (mapped.code === 'AUTH_REVOKED' && !refreshed && isHttp401(error)) {
+        refreshed = true;
+        token = await options.tokens.getAccessToken(token);
+        continue;
+      }
+      if (mapped.code === 'RATE_LIMITED') {
+        const concurrency = isConcurrencyLimit(mapped);
+        // The project's quota pauses every mailbox of this deployment, the user's only this one.
+        const scope = isProjectLimit(mapped) ? 'shared' : 'mailbox';
+        if (concurrency) inFlight.crowded(generation);
+        if (concurrency && mapped.retryAfterMs === null) {
+          // Nothing was spent too fast: only this request waits, briefly, for a slot upstream.
+          if (crowded < CROWDED_RETRIES) {
+            await sleep(backoffDelay(crowded++, CROWDED_BASE_MS, CROWDED_MAX_MS));
+            continue;
+          }
+        } else if (limited < MAX_RATE_LIMIT_RETRIES) {
+          const pauseMs = mapped.retryAfterMs ?? backoffDelay(limited, retryBaseMs, MAX_BACKOFF_MS);
+          limited++;
+          // Without a governor (no Redis) only this request can wait.
+          await (options.governor ? options.governor.penalize(pauseMs, scope) : sleep(pauseMs));
+          continue;
+        } else if (mapped.retryAfterMs !== null) {
+          // Out of tries, the job gives up; Google's Retry-After still holds for the whole mailbox.
+          await options.governor?.penalize(mapped.retryAfterMs, scope);
+        }
+      }
+      if (mapped.code === 'TEMPORARY' && failed < TEMPORARY_RETRIES) {
+        // A 503's Retry-After, when longer than the backoff, is Google's own word on when.
+        const backoff = backoffDelay(failed++, retryBaseMs, MAX_BACKOFF_MS);
+        await sleep(Math.min(Math.max(backoff, mapped.retryAfterMs ?? 0), MAX_BACKOFF_MS));
+        continue;
+      }
+      throw mapped;
     }
   };
 
@@ -117,6 +169,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       ...plan.threads.map((id) => ({ kind: 'thread' as const, id })),
       ...plan.messages.map((id) => ({ kind: 'message' as const, id })),
     ];
+    // As many workers as the limit can grow to; InFlightLimit holds back the ones over it.
     const results = await mapConcurrent(reads, GET_CONCURRENCY, async ({ kind, id }) => {
       try {
         if (kind === 'thread') {

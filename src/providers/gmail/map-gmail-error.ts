@@ -7,6 +7,8 @@ const RATE_REASONS = new Set([
   'dailyLimitExceeded',
 ]);
 const SCOPE_REASONS = new Set(['insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'forbidden']);
+/** Google's 429 for its per-user concurrency limit (the "Resolve errors" guide). */
+const CONCURRENCY_MESSAGE = /too many concurrent requests/i;
 
 /** Gmail's raw errors as the provider codes the sync policy understands. */
 export function mapGmailError(error: unknown, what: string): ProviderError {
@@ -33,7 +35,17 @@ export function mapGmailError(error: unknown, what: string): ProviderError {
   const retryAfterMs = readRetryAfter(error.response?.headers);
   const detail = `Gmail ${what}: ${status}${reason ? ` ${reason}` : ''}${message ? ` (${message})` : ''}`;
   if (status === 429 || (status === 403 && reason && RATE_REASONS.has(reason))) {
-    return new ProviderError('RATE_LIMITED', detail, { retryAfterMs, cause: error });
+    // Too many calls at once is not too many units: the provider narrows its requests in flight
+    // for the one, and waits for the other (see isConcurrencyLimit).
+    // Google's quota page: the per-project limit is refused as 403 rateLimitExceeded, the
+    // per-user one as userRateLimitExceeded.
+    const limit =
+      status === 429 && message && CONCURRENCY_MESSAGE.test(message)
+        ? 'concurrency'
+        : status === 403 && reason === 'rateLimitExceeded'
+          ? 'project'
+          : 'quota';
+    return new ProviderError('RATE_LIMITED', detail, { retryAfterMs, cause: error, context: { limit } });
   }
   if (status === 401) return new ProviderError('AUTH_REVOKED', detail, { cause: error });
   if (status === 403 && (!reason || SCOPE_REASONS.has(reason))) {
@@ -50,11 +62,21 @@ function readGoogleError(data: unknown): { reason: string | null; message: strin
   const body = (data as { error: unknown }).error;
   if (typeof body !== 'object' || body === null) return { reason: null, message: null };
   const { errors, message, status } = body as {
-    errors?: { reason?: string }[];
+    errors?: { reason?: string; message?: string }[];
     message?: string;
     status?: string;
   };
-  return { reason: errors?.[0]?.reason ?? status ?? null, message: message ?? null };
+  return { reason: errors?.[0]?.reason ?? status ?? null, message: message ?? errors?.[0]?.message ?? null };
+}
+
+/** A RATE_LIMITED answer to the app's quota, every user together: every mailbox waits. */
+export function isProjectLimit(error: ProviderError): boolean {
+  return error.code === 'RATE_LIMITED' && error.context.limit === 'project';
+}
+
+/** A RATE_LIMITED answer to too many requests in flight at once, rather than to spent quota. */
+export function isConcurrencyLimit(error: ProviderError): boolean {
+  return error.code === 'RATE_LIMITED' && error.context.limit === 'concurrency';
 }
 
 function readRetryAfter(headers: unknown): number | null {

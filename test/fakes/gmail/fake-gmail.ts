@@ -6,6 +6,7 @@ import { seededRandom } from './mail-builder.ts';
 import { handleAuthorize, handleRevoke, handleToken, type OAuthState } from './oauth-routes.ts';
 import { PageTokens } from './page-token.ts';
 import { type FakeQuotaOptions, QuotaLedger, type QuotaStats } from './quota.ts';
+import { type LoggedRequest, logRequest } from './request-log.ts';
 import { sendGoogleError, sendNotFoundPage, sendOAuthError } from './respond.ts';
 import { MailboxStore } from './store.ts';
 import { TokenStore } from './token-store.ts';
@@ -65,6 +66,8 @@ export interface FakeGmailOptions {
   seed?: number;
   /** The quota window's clock (epoch ms); tests pass one to slide the window without waiting. */
   now?: () => number;
+  /** Keep `requestLog` (off by default: a benchmark's mailbox would fill it). */
+  logRequests?: boolean;
 }
 
 export interface InjectedFault {
@@ -116,6 +119,8 @@ export interface FakeGmail {
     serverErrors: number;
   };
   readonly lastAuthorizeRequest: URLSearchParams | null;
+  /** Every request in arrival order, with its answer, when started with `logRequests`. */
+  readonly requestLog: readonly LoggedRequest[];
   close(): Promise<void>;
 }
 
@@ -147,6 +152,7 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
   const gmail: GmailContext = { opts, store, pageTokens: new PageTokens() };
   const faults: (InjectedFault & { times: number })[] = [];
   let lastAuthorizeRequest: URLSearchParams | null = null;
+  const requestLog: LoggedRequest[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -156,6 +162,7 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
     stats.requests += 1;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
     if (endpoint === 'oauth.authorize') lastAuthorizeRequest = new URLSearchParams(url.searchParams);
+    if (opts.logRequests) logRequest(requestLog, endpoint, url.pathname + url.search, res);
 
     const fault = takeFault(faults, url.pathname + url.search);
     if (fault) {
@@ -252,6 +259,7 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
     get lastAuthorizeRequest() {
       return lastAuthorizeRequest;
     },
+    requestLog,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
