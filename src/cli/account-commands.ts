@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { findAccount } from '../accounts/account-store.ts';
 import { AppError } from '../lib/errors.ts';
+import type { MailAccount } from '../lib/prisma.ts';
 import { connectAccount } from '../oauth/connect-account.ts';
 import { enqueueSync } from '../queues/queues.ts';
 import { backfillProgressText, backfillSecondsLeft } from '../sync/backfill-progress.ts';
-import { ago, printJson, table } from './format.ts';
+import { agoToTheMinute, printJson, table } from './format.ts';
 import { withContext } from './run-command.ts';
 import { BackfillMeter, progressLine } from './sync-progress.ts';
 import { waitForSync } from './wait-for-sync.ts';
@@ -97,10 +98,10 @@ export function registerAccountCommands(program: Command): void {
           lines.push([
             a.email,
             a.provider,
-            a.status,
+            shownStatus(a),
             row.backfill,
             String(row.messages),
-            ago(a.lastSyncedAt, now),
+            agoToTheMinute(a.lastSyncedAt, now),
           ]);
         });
         process.stdout.write(`${table(lines)}\n`);
@@ -113,7 +114,14 @@ export function registerAccountCommands(program: Command): void {
             );
             if (row.pendingReplies > 0)
               process.stdout.write(`  ${replies} from it will be applied once it is connected again\n`);
-          } else if (row.repliesRetryAt) {
+            continue;
+          }
+          if (row.status === 'ACTIVE' && row.lastSyncError) {
+            process.stdout.write(
+              `\n${row.email} did not sync: ${firstLine(row.lastSyncError)}\n  tried again at the next scheduled sync (touchbase worker), or now: touchbase sync --account ${row.email} --wait\n`,
+            );
+          }
+          if (row.repliesRetryAt) {
             process.stdout.write(
               `\n${row.email}: ${replies} not applied yet (the mailbox did not answer); tried again from ${row.repliesRetryAt}\n`,
             );
@@ -183,4 +191,27 @@ export function registerAccountCommands(program: Command): void {
         }
       });
     });
+}
+
+/**
+ * The STATUS column: an active account whose last sync failed reads ERROR (its reason is in a
+ * note below the table), so a mailbox that stopped syncing never looks fine. A successful sync
+ * clears the error. --json keeps the stored status and lastSyncError apart.
+ */
+function shownStatus(account: Pick<MailAccount, 'status' | 'lastSyncError'>): string {
+  return account.status === 'ACTIVE' && account.lastSyncError ? 'ERROR' : account.status;
+}
+
+/**
+ * A stored error on one line, at most 200 characters: an error from outside the providers (a
+ * database client's, say) can run to many lines quoting its query, which a note should not
+ * repeat. --json has it whole.
+ */
+function firstLine(text: string): string {
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

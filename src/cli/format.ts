@@ -9,6 +9,20 @@ export function ago(at: Date | null, now: Date): string {
   return `${Math.round(days / 365)}y ago`;
 }
 
+/**
+ * A recent moment to the minute ("just now", "3 min ago", "5 h ago"), older ones as `ago` says
+ * them: for when something last ran, where "today" cannot tell a sync a minute ago from one
+ * stuck since the morning.
+ */
+export function agoToTheMinute(at: Date | null, now: Date): string {
+  if (!at) return 'never';
+  const minutes = Math.floor((now.getTime() - at.getTime()) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ago`;
+  return ago(at, now);
+}
+
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) {

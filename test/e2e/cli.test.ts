@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createTokenCipher } from '../../src/lib/token-cipher.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
@@ -141,6 +141,66 @@ describe('touchbase CLI, as a user drives it', () => {
     const stopped = await worker.exit;
     expect(stopped.code).toBe(0);
   }, 180_000);
+
+  it('shows a sync that failed as ERROR with its reason, until a sync succeeds', async () => {
+    const email = SAMPLE_OWNER.email.replace(/\./g, '\\.');
+    const reason = 'Gmail history.list: 400 failedPrecondition (Precondition check failed.)';
+    // Every history.list fails while `failing` holds, whichever sync job asks (the scheduled one,
+    // a manual one kept behind a running one): no retry helps a 400, so each run records why.
+    let failing = true;
+    onTestFinished(() => {
+      failing = false;
+    });
+    const history = /\/history\?/;
+    env.fake.injectFault({
+      path: { test: (path: string) => failing && history.test(path) } as RegExp,
+      status: 400,
+      reason: 'failedPrecondition',
+      message: 'Precondition check failed.',
+      times: Number.MAX_SAFE_INTEGER,
+    });
+    const worker = startCli(['worker'], env.env);
+    try {
+      const failed = await runCli(['sync', '--wait'], env.env);
+      expect(failed.stderr).toContain(reason);
+      expect(failed.code).not.toBe(0);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    expect((await worker.exit).code).toBe(0);
+
+    const broken = await runCli(['accounts'], env.env);
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toMatch(
+      new RegExp(`^${email}\\s+gmail\\s+ERROR\\s+done\\s+\\d+\\s+(?:just now|\\d+ min ago)$`, 'm'),
+    );
+    expect(broken.stdout).toContain(
+      `\n${SAMPLE_OWNER.email} did not sync: ${reason}\n  tried again at the next scheduled sync (touchbase worker), or now: touchbase sync --account ${SAMPLE_OWNER.email} --wait\n`,
+    );
+    // --json keeps the stored status and the reason apart, as before.
+    const [stored] = JSON.parse((await runCli(['accounts', '--json'], env.env)).stdout) as {
+      status: string;
+      lastSyncError: string | null;
+    }[];
+    expect(stored).toMatchObject({ status: 'ACTIVE', lastSyncError: reason });
+
+    // A worker started after the fault is gone: the sync it runs succeeds and clears the error.
+    failing = false;
+    const again = startCli(['worker'], env.env);
+    try {
+      const synced = await runCli(['sync', '--wait'], env.env);
+      expect(synced.stderr).toBe('');
+      expect(synced.code).toBe(0);
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect((await again.exit).code).toBe(0);
+    const fine = await runCli(['accounts'], env.env);
+    expect(fine.stdout).toMatch(
+      new RegExp(`^${email}\\s+gmail\\s+ACTIVE\\s+done\\s+\\d+\\s+(?:just now|1 min ago)$`, 'm'),
+    );
+    expect(fine.stdout).not.toMatch(/ERROR|did not sync/);
+  }, 120_000);
 
   it('serves health and readiness, and stops cleanly on SIGTERM', async () => {
     const server = startCli(['server'], { ...env.env, PORT: '0' });
