@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.ts';
-import { createContext } from '../../src/lib/context.ts';
-import { createLogger } from '../../src/lib/logger.ts';
 import { WANTED_HEADERS } from '../../src/providers/header-names.ts';
 import type { FakeGmailMessage } from '../fakes/gmail/fake-gmail.ts';
+import type { LoggedRequest } from '../fakes/gmail/request-log.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
-import { type LoggedRequest, startRequestLog } from '../support/request-log.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
@@ -13,23 +11,18 @@ const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE
 
 describe('a Gmail sync asks only for the headers inference uses', () => {
   let env: TestEnv | undefined;
-  const closers: (() => Promise<void>)[] = [];
   afterAll(async () => {
-    for (const close of closers) await close();
     await env?.close();
   });
 
   it('sends format=metadata and exactly WANTED_HEADERS on every messages.get and threads.get, backfill and changes', async () => {
-    env = await startTestEnv({ owner: SAMPLE_OWNER.email, messages: sample.messages });
-    const log = await startRequestLog(env.fake.apiUrl);
-    const ctx = createContext(
-      { ...env.config, GMAIL_API_URL: log.url },
-      { log: createLogger('silent'), clock: fixedClock(now) },
-    );
-    closers.push(
-      () => ctx.close(),
-      () => log.close(),
-    );
+    env = await startTestEnv({
+      owner: SAMPLE_OWNER.email,
+      messages: sample.messages,
+      fake: { logRequests: true },
+    });
+    const ctx = env.context({ clock: fixedClock(now) });
+    const log = { requests: env.fake.requestLog };
     const { account } = await connectFake(ctx);
 
     await syncOnce(ctx, account.id);
@@ -75,7 +68,7 @@ function headerReads(requests: readonly LoggedRequest[]): HeaderRead[] {
   return requests.flatMap((r) => {
     const url = new URL(r.path, 'http://x');
     const match = /\/gmail\/v1\/users\/[^/]+\/(messages|threads)\/([^/]+)$/.exec(url.pathname);
-    if (r.method !== 'GET' || !match?.[1] || !match[2]) return [];
+    if (!match?.[1] || !match[2]) return [];
     const p = url.searchParams;
     return [
       {
