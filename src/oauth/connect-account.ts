@@ -64,7 +64,7 @@ export async function completeConnection(
   if (!tokens.refreshToken) {
     throw new AppError(
       'OAUTH_NO_REFRESH_TOKEN',
-      `${provider} gave no refresh token, so touchbase could not sync in the background; remove touchbase from your account's third-party access and connect again`,
+      `${provider} gave no refresh token, so touchbase could not sync in the background and stored nothing. A provider issues one only when its consent page is shown and approved for offline access: remove touchbase from your account's third-party access (for Google: https://myaccount.google.com/connections), then connect again and approve every permission`,
     );
   }
   const profile = await definition

@@ -23,7 +23,10 @@ export interface OAuthSettings {
 export interface TokenSet {
   accessToken: string;
   expiresAt: Date;
-  /** Absent on a refresh that does not rotate (Google); present when it does (Microsoft). */
+  /**
+   * Null on a refresh that does not rotate (Google omits it; an empty one counts as omitted);
+   * present when it does (Microsoft). Never "".
+   */
   refreshToken: string | null;
   scopes: string[];
 }
@@ -73,7 +76,9 @@ export function missingScopes(settings: OAuthSettings, granted: readonly string[
 const tokenResponse = z.object({
   access_token: z.string().min(1),
   expires_in: z.coerce.number().positive().default(3600),
-  refresh_token: z.string().min(1).optional(),
+  // "" (or null) reads as absent, not as a bad answer: on a refresh the stored token is kept,
+  // never wiped; at connect it is a missing refresh token, which the connection reports.
+  refresh_token: z.string().nullish(),
   scope: z.string().optional(),
 });
 
@@ -113,7 +118,7 @@ async function tokenRequest(settings: OAuthSettings, form: Record<string, string
   return {
     accessToken: data.access_token,
     expiresAt: new Date(Date.now() + data.expires_in * 1000),
-    refreshToken: data.refresh_token ?? null,
+    refreshToken: data.refresh_token || null,
     // An absent scope means "as requested" (RFC 6749 5.1); an empty one means nothing was granted.
     scopes: data.scope !== undefined ? data.scope.split(/\s+/).filter(Boolean) : [...settings.scopes],
   };

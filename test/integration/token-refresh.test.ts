@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerForAccount } from '../../src/accounts/account-provider.ts';
 import { createTokenStore } from '../../src/accounts/account-store.ts';
@@ -5,7 +7,8 @@ import type { AppContext } from '../../src/lib/context.ts';
 import { AccountStatus } from '../../src/lib/prisma.ts';
 import { createAccessTokenSource, type TokenStore } from '../../src/oauth/token-manager.ts';
 import { providerDefinition } from '../../src/providers/create-provider.ts';
-import { connectFake, startTestEnv, type TestEnv } from '../support/test-env.ts';
+import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
+import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 describe('access tokens across worker processes', () => {
   let env: TestEnv;
@@ -85,3 +88,214 @@ describe('access tokens across worker processes', () => {
     expect(await status()).toBe(AccountStatus.NEEDS_RECONNECT);
   });
 });
+
+describe('the token lifecycle through the real refresh path', () => {
+  const OWNER = 'kim@example.com';
+  const mailbox = buildThreadedMailbox({
+    owner: OWNER,
+    now: new Date(),
+    threads: 40,
+    perThread: 1,
+    shape: 'singletons',
+  });
+  let env: TestEnv;
+  let ctx: AppContext;
+  let accountId: string;
+
+  beforeAll(async () => {
+    env = await startTestEnv({ owner: OWNER, messages: mailbox, fake: { logRequests: true } });
+    ctx = env.context();
+    accountId = (await connectFake(ctx)).account.id;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const account = () => env.db.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  const stored = () => createTokenStore(env.db.prisma, ctx.cipher).load(accountId);
+  const expiresIn = (ms: number) =>
+    env.db.prisma.mailAccount.update({
+      where: { id: accountId },
+      data: { accessTokenExpiresAt: new Date(Date.now() + ms) },
+    });
+  // A provider of its own each time, as each sync job has: no access token held in memory.
+  const profile = async () => providerForAccount(ctx, await account()).getProfile();
+  const refreshGrants = () => env.fake.stats.tokenGrants.refresh_token;
+  const requests = (endpoint: string) => env.fake.stats.byEndpoint[endpoint] ?? 0;
+
+  it('keeps the stored refresh token when a refresh answers an empty one, and refreshes with it again', async () => {
+    const before = await stored();
+    env.fake.setEmptyRefreshToken(['refresh_token']);
+    try {
+      await expiresIn(-60_000);
+      const grants = refreshGrants();
+      expect((await profile()).email).toBe(OWNER);
+      expect(refreshGrants() - grants).toBe(1);
+      const after = await stored();
+      expect(after.accessToken).not.toBe(before.accessToken);
+      expect(after.refreshToken).toBe(before.refreshToken);
+      // Not even written again: the stored ciphertext (which names the grant) is the same.
+      expect(after.grant).toBe(before.grant);
+    } finally {
+      env.fake.setEmptyRefreshToken([]);
+    }
+    // The next refresh redeems the original refresh token, which the fake still knows.
+    await expiresIn(-60_000);
+    const grants = refreshGrants();
+    expect((await profile()).email).toBe(OWNER);
+    expect(refreshGrants() - grants).toBe(1);
+    expect((await stored()).refreshToken).toBe(before.refreshToken);
+  });
+
+  it('refuses a connection that brings no refresh token, saying what to do, and keeps the stored grant', async () => {
+    const before = await account();
+    env.fake.setEmptyRefreshToken(['authorization_code']);
+    try {
+      await expect(connectFake(ctx)).rejects.toMatchObject({
+        code: 'OAUTH_NO_REFRESH_TOKEN',
+        message: expect.stringMatching(/gave no refresh token.*stored nothing.*connect again/s),
+      });
+    } finally {
+      env.fake.setEmptyRefreshToken([]);
+    }
+    const after = await account();
+    expect(after.refreshTokenEnc).toBe(before.refreshTokenEnc);
+    expect(after.status).toBe(AccountStatus.ACTIVE);
+    expect(await env.db.prisma.mailAccount.count()).toBe(1);
+    expect((await profile()).email).toBe(OWNER);
+  });
+
+  it('refreshes a stored access token that expires within five minutes before using it', async () => {
+    await expiresIn(4 * 60_000);
+    // Google would still take it for four minutes; the fake refuses it now, so a request that
+    // carried it would be refused (401) and sent again: one profile request shows it was not.
+    env.fake.expireAccessTokens();
+    const before = await stored();
+    const grants = refreshGrants();
+    const profiles = requests('users.getProfile');
+    expect((await profile()).email).toBe(OWNER);
+    expect(refreshGrants() - grants).toBe(1);
+    expect(requests('users.getProfile') - profiles).toBe(1);
+    const after = await stored();
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(after.expiresAt?.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+  });
+
+  it('uses a stored access token that expires in more than five minutes as it is', async () => {
+    await expiresIn(6 * 60_000);
+    const before = await stored();
+    const grants = refreshGrants();
+    const profiles = requests('users.getProfile');
+    expect((await profile()).email).toBe(OWNER);
+    expect(refreshGrants() - grants).toBe(0);
+    expect(requests('users.getProfile') - profiles).toBe(1);
+    expect((await stored()).accessToken).toBe(before.accessToken);
+  });
+
+  it('refreshes once when Google refuses the access token (401), tries again, and the sync stores every message', async () => {
+    await expiresIn(60 * 60_000);
+    // By its stored expiry the token is good for an hour, but Google no longer takes it.
+    env.fake.expireAccessTokens();
+    const grants = refreshGrants();
+    const from = env.fake.requestLog.length;
+    const result = await syncOnce(ctx, accountId);
+    expect(refreshGrants() - grants).toBe(1);
+    const answers = env.fake.requestLog.slice(from);
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(1);
+    expect(answers.every((r) => r.status === 200 || r.status === 401)).toBe(true);
+    expect(result.stored).toBe(mailbox.length);
+    const ids = await env.db.prisma.interaction.findMany({
+      where: { accountId },
+      select: { providerMessageId: true },
+    });
+    expect(ids.map((r) => r.providerMessageId).sort()).toEqual(mailbox.map((m) => m.id).sort());
+    const synced = await account();
+    expect(synced.status).toBe(AccountStatus.ACTIVE);
+    expect(synced.backfillDoneAt).not.toBeNull();
+  });
+
+  it('a refusal again right after the refresh ends the run (AUTH_REVOKED): no second refresh, no loop', async () => {
+    // The backfill is done: the next run reads the history, which Google refuses twice.
+    env.fake.injectFault({ path: /\/history\?/, status: 401, times: 2 });
+    const grants = refreshGrants();
+    const from = env.fake.requestLog.length;
+    await expect(syncOnce(ctx, accountId)).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+    expect(refreshGrants() - grants).toBe(1);
+    const history = env.fake.requestLog.slice(from).filter((r) => r.endpoint === 'users.history.list');
+    expect(history.map((r) => r.status)).toEqual([401, 401]);
+    // Nothing goes on behind the failed run.
+    const seen = env.fake.stats.requests;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(env.fake.stats.requests).toBe(seen);
+  });
+});
+
+describe('one refresh across real worker processes', () => {
+  const OWNER = 'ola@example.com';
+  let env: TestEnv;
+  let ctx: AppContext;
+  let accountId: string;
+
+  beforeAll(async () => {
+    // Each refresh takes 300 ms to answer: refreshes that were not kept apart would overlap.
+    env = await startTestEnv({ owner: OWNER, fake: { tokenDelayMs: 300 } });
+    ctx = env.context();
+    accountId = (await connectFake(ctx)).account.id;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('two processes needing a refresh at the same moment share one: one grant, the same valid token', async () => {
+    await env.db.prisma.mailAccount.update({
+      where: { id: accountId },
+      data: { accessTokenExpiresAt: new Date(Date.now() - 60_000) },
+    });
+    const workers = [refreshProcess(accountId, env.env), refreshProcess(accountId, env.env)];
+    await Promise.all(workers.map((w) => w.ready));
+    const grants = env.fake.stats.tokenGrants.refresh_token;
+    for (const w of workers) w.go();
+    const results = await Promise.all(workers.map((w) => w.exited));
+
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(env.fake.stats.tokenGrants.refresh_token - grants).toBe(1);
+    const { accessToken } = await createTokenStore(env.db.prisma, ctx.cipher).load(accountId);
+    const fingerprint = createHash('sha256')
+      .update(accessToken ?? '')
+      .digest('hex');
+    // Each process proved the token with a Gmail call (its profile) before printing it.
+    const said = results.map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null'));
+    expect(said).toEqual([
+      { email: OWNER, token: fingerprint },
+      { email: OWNER, token: fingerprint },
+    ]);
+  }, 60_000);
+});
+
+/**
+ * test/support/refresh-process.ts in a Node process of its own: `ready` once it is connected,
+ * `go()` lets it ask for the token.
+ */
+function refreshProcess(accountId: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/refresh-process.ts', accountId], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.startsWith('ready\n')) resolve();
+    });
+    exited.then((r) => reject(new Error(`exited before ready (${r.code}): ${r.stderr}`)), reject);
+  });
+  return { ready, exited, go: () => child.stdin.end('go\n') };
+}

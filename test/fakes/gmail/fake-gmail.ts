@@ -37,6 +37,14 @@ export interface FakeGmailOptions {
   grantScopes?: 'all' | string[];
   /** default 3599 */
   accessTokenTtlSeconds?: number;
+  /**
+   * Grants answered with `refresh_token: ""` (present but empty) instead of Google's usual answer:
+   * on a refresh grant Google omits the field; on a code exchange it issues one (with
+   * access_type=offline). Default none; `setEmptyRefreshToken` changes it later.
+   */
+  emptyRefreshToken?: readonly ('authorization_code' | 'refresh_token')[];
+  /** Delay before each token endpoint answer (ms), so concurrent grants overlap. Default 0. */
+  tokenDelayMs?: number;
   /** default 0 (random); the host is always 127.0.0.1 */
   port?: number;
   /**
@@ -100,6 +108,10 @@ export interface FakeGmail {
   setConsent(c: 'approve' | 'deny'): void;
   /** Later refresh grants get invalid_grant; existing access tokens stop working (401). */
   revokeRefreshTokens(): void;
+  /** Every access token issued so far expires now (401); refresh tokens keep working. */
+  expireAccessTokens(): void;
+  /** See `FakeGmailOptions.emptyRefreshToken`. */
+  setEmptyRefreshToken(grants: readonly ('authorization_code' | 'refresh_token')[]): void;
   /** Every historyId issued so far becomes too old (history.list answers 404). */
   expireHistory(): void;
   /** The next `times` requests whose path (with query string) matches get this error. */
@@ -148,6 +160,7 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
     tokens,
     consent: opts.consent ?? 'approve',
     tokenGrants: stats.tokenGrants,
+    emptyRefreshToken: opts.emptyRefreshToken ?? [],
   };
   const gmail: GmailContext = { opts, store, pageTokens: new PageTokens() };
   const faults: (InjectedFault & { times: number })[] = [];
@@ -253,6 +266,10 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
       oauth.consent = c;
     },
     revokeRefreshTokens: () => tokens.revokeAll(),
+    expireAccessTokens: () => tokens.expireAccess(),
+    setEmptyRefreshToken: (grants) => {
+      oauth.emptyRefreshToken = grants;
+    },
     expireHistory: () => store.expire(),
     injectFault: (f) => void faults.push({ ...f, times: f.times ?? 1 }),
     stats,

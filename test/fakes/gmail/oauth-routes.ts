@@ -9,6 +9,8 @@ export interface OAuthState {
   tokens: TokenStore;
   consent: 'approve' | 'deny';
   tokenGrants: { authorization_code: number; refresh_token: number };
+  /** Grants answered with `refresh_token: ""` (FakeGmailOptions.emptyRefreshToken). */
+  emptyRefreshToken: readonly ('authorization_code' | 'refresh_token')[];
 }
 
 /**
@@ -66,6 +68,8 @@ export async function handleToken(
   const grantType = params.get('grant_type') ?? '';
   if (grantType === 'authorization_code' || grantType === 'refresh_token') state.tokenGrants[grantType] += 1;
   else return sendOAuthError(res, 400, 'unsupported_grant_type', `Invalid grant_type: ${grantType}`);
+  if (state.opts.tokenDelayMs) await new Promise((resolve) => setTimeout(resolve, state.opts.tokenDelayMs));
+  const empty = state.emptyRefreshToken.includes(grantType);
 
   if (!clientId || clientId !== state.opts.clientId) {
     return sendOAuthError(res, 401, 'invalid_client', 'The OAuth client was not found.');
@@ -85,6 +89,7 @@ export async function handleToken(
       expires_in: ttl,
       scope: found.scopes.join(' '),
       token_type: 'Bearer',
+      ...(empty ? { refresh_token: '' } : {}),
     });
   }
 
@@ -106,7 +111,8 @@ export async function handleToken(
     scope: code.scopes.join(' '),
     token_type: 'Bearer',
   };
-  if (code.offline) body.refresh_token = state.tokens.issueRefresh(clientId, code.scopes);
+  if (empty) body.refresh_token = '';
+  else if (code.offline) body.refresh_token = state.tokens.issueRefresh(clientId, code.scopes);
   sendTokens(res, body);
 }
 

@@ -67,6 +67,12 @@ export class TokenStore {
     return found;
   }
 
+  /** Every access token issued so far stops working, as at the end of its hour. */
+  expireAccess(): void {
+    const now = Date.now();
+    for (const a of this.access.values()) a.expiresAt = Math.min(a.expiresAt, now);
+  }
+
   checkRefresh(t: string, clientId: string): RefreshToken | undefined {
     const found = this.refresh.get(t);
     if (!found || found.generation !== this.generation || found.clientId !== clientId) return undefined;
