@@ -4,7 +4,7 @@ import { formatDuration } from '../digest/format-relative.ts';
 export interface ProgressReading {
   listed: number;
   total: number | null;
-  /** Share of the mailbox listed, 0..1, where its size is known. */
+  /** Share of the backfill's estimated total listed, 0..1, where there is one (never over 1). */
   share: number | null;
   /** Messages per second, over what this command has seen; null until it has seen some pass. */
   rate: number | null;
@@ -25,7 +25,8 @@ export class BackfillMeter {
     const read = listed - this.first.listed;
     const rate = seconds > 0 && read > 0 ? read / seconds : null;
     const share = total ? Math.min(1, listed / total) : null;
-    const secondsLeft = rate !== null && total ? Math.max(0, Math.round((total - listed) / rate)) : null;
+    // At or past the total (done, or the estimate fell short) there is no telling what is left.
+    const secondsLeft = rate !== null && total && listed < total ? Math.round((total - listed) / rate) : null;
     return { listed, total, share, rate, secondsLeft };
   }
 }

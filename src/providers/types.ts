@@ -56,6 +56,12 @@ export interface BackfillPage {
   state: BackfillState;
   done: boolean;
   /**
+   * About how many messages the whole backfill lists, on the page that first tells (Gmail: the
+   * listing's resultSizeEstimate for the backfill's query): closer than beginBackfill's bound,
+   * though only an estimate. See backfillTotalAfter.
+   */
+  total?: number;
+  /**
    * With `done`: the cursor to store instead of the one beginBackfill gave, for a provider whose
    * backfill is the first round of its change feed (Graph: each folder's deltaLink comes at its end).
    */
@@ -86,7 +92,10 @@ export interface MailProvider {
    */
   readonly chunkedBy: 'pages-and-time' | 'time';
   getProfile(): Promise<AccountProfile>;
-  /** Snapshots the incremental cursor first, so nothing arriving during the backfill is missed. */
+  /**
+   * Snapshots the incremental cursor first, so nothing arriving during the backfill is missed.
+   * `total`: an upper bound of what the backfill lists, where known (a page may refine it).
+   */
   beginBackfill(since: Date): Promise<{ state: BackfillState; cursor: SyncCursor; total: number | null }>;
   /**
    * The next page. `last`: the caller stops after this page (its chunk ends), so a provider that

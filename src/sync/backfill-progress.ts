@@ -1,14 +1,35 @@
 import { formatDuration } from '../digest/format-relative.ts';
 import type { MailAccount, PrismaClient } from '../lib/prisma.ts';
+import type { BackfillPage } from '../providers/types.ts';
 
 /**
- * How far a backfill has read, in whole percent, or null when the mailbox's size is unknown.
- * The total is the whole mailbox's, an upper bound where BACKFILL_DAYS stops it earlier, so the
- * figure never claims 100 before the backfill is done.
+ * How far a backfill has read, in whole percent, or null when its size is unknown. The total is
+ * an estimate (backfillTotalAfter), so the figure never claims 100 before the backfill is done.
  */
 export function backfillPercent(listed: number, total: number | null): number | null {
   if (!total || total <= 0) return null;
   return Math.min(99, Math.floor((listed / total) * 100));
+}
+
+/**
+ * The backfill's total once a page is saved: what `listed` is measured against. It starts as the
+ * provider's bound (Gmail: the whole mailbox, though BACKFILL_DAYS may stop the backfill long
+ * before its start); a page that brings the provider's estimate for the backfill itself (Gmail:
+ * the listing's resultSizeEstimate) lowers it to that. An estimate is never taken below what is
+ * already listed, and once the listing passes the total, the total grows to it, so progress never
+ * reads over 100%. A finished backfill's total is what it listed: it ends at 100%.
+ */
+export function backfillTotalAfter(
+  total: number | null,
+  page: Pick<BackfillPage, 'listed' | 'done' | 'total'>,
+): number | null {
+  if (page.done) return page.listed;
+  let next = total;
+  // An estimate no higher than what is already listed is plainly short: it is ignored.
+  if (page.total !== undefined && page.total > page.listed) {
+    next = next === null ? page.total : Math.min(next, page.total);
+  }
+  return next !== null && next < page.listed ? page.listed : next;
 }
 
 /** Too short a run for its rate to mean anything: the first page alone, or a chunk's start. */
@@ -16,9 +37,8 @@ const MIN_ELAPSED_MS = 60_000;
 
 /**
  * About how many seconds the backfill has left, at the rate it has gone since it began, or null
- * before a minute of it or without a known size. An upper bound where BACKFILL_DAYS stops it
- * before the mailbox's end (the total is the whole mailbox's); a pause (workers down) makes it
- * err long, never short.
+ * before a minute of it, without a known size or once the estimated size is reached. As good as
+ * the total's estimate (backfillTotalAfter); a pause (workers down) makes it err long, never short.
  */
 export function backfillSecondsLeft(
   account: Pick<MailAccount, 'backfillListed' | 'backfillTotal' | 'backfillStartedAt'>,
@@ -48,7 +68,7 @@ export interface AccountReading {
   provider: 'gmail' | 'outlook';
   /** Messages listed so far. */
   listed: number;
-  /** Of the mailbox, where its size is known. */
+  /** Of the backfill's estimated total, where there is one. */
   percent: number | null;
   /** About how long it has left (backfillSecondsLeft). */
   secondsLeft: number | null;

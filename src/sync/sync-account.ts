@@ -15,6 +15,7 @@ import type {
   MessageMeta,
   SyncCursor,
 } from '../providers/types.ts';
+import { backfillTotalAfter } from './backfill-progress.ts';
 import { isContactRefreshDue } from './contact-refresh-policy.ts';
 import { storeInteractions } from './store-interactions.ts';
 
@@ -182,6 +183,8 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
           const saved = await prisma.mailAccount.update({
             where: { id: accountId },
             data: {
+              // The provider's estimate, once a page gives it; what was listed, once done.
+              backfillTotal: backfillTotalAfter(account.backfillTotal, page),
               ...(page.done
                 ? {
                     backfillState: Prisma.DbNull,

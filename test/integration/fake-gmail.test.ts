@@ -234,6 +234,25 @@ describe('fake Gmail: API over the sample mailbox', () => {
     expect(none.data).toEqual({ resultSizeEstimate: 0 });
   });
 
+  it("estimates the whole query's results, the same on every page (resultSizeEstimate)", async () => {
+    const since = Math.floor(NOW.getTime() / 1000) - 90 * 86_400;
+    const matching = sample.messages.filter(
+      (m) => m.internalDate >= since * 1000 && !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'),
+    );
+    expect(matching.length).toBeGreaterThan(20);
+    expect(matching.length).toBeLessThan(sample.messages.length - 2);
+    const first = await gmail.users.messages.list({ userId: 'me', q: `after:${since}`, maxResults: 10 });
+    expect(first.data.resultSizeEstimate).toBe(matching.length);
+    const second = await gmail.users.messages.list({
+      userId: 'me',
+      q: `after:${since}`,
+      maxResults: 10,
+      pageToken: first.data.nextPageToken ?? '',
+    });
+    expect(second.data.messages).toHaveLength(10);
+    expect(second.data.resultSizeEstimate).toBe(matching.length);
+  });
+
   it('returns only the requested metadataHeaders, matched case-insensitively, decoded', async () => {
     const jose = sample.messages.find((m) =>
       m.headers.some((h) => h.name === 'From' && h.value.includes('jose.nunez@example.org')),

@@ -33,6 +33,24 @@ describe('touchbase sync --wait progress', () => {
     );
   });
 
+  it('ends full with nothing left to wait for, and never past full when the estimate fell short', () => {
+    const meter = new BackfillMeter();
+    meter.update(1_000, 1_600, 0);
+    // The last page: the total is what the backfill listed.
+    const done = meter.update(1_600, 1_600, 10_000);
+    expect(done).toMatchObject({ share: 1, secondsLeft: null });
+    expect(progressLine('kim@example.com', done, true)).toBe(
+      '\rkim@example.com [########################] 100% 1600/~1600 messages, 60/s   ',
+    );
+    expect(progressLine('kim@example.com', done, false)).toBe(
+      'kim@example.com: backfill 1600/~1600 messages, 60/s\n',
+    );
+    // Listed past the total it was given: full, and no time left claimed.
+    const past = new BackfillMeter();
+    past.update(1_000, 1_600, 0);
+    expect(past.update(1_700, 1_600, 10_000)).toMatchObject({ share: 1, secondsLeft: null });
+  });
+
   it('words a wait as a person reads it', () => {
     expect(
       [0, 40, 89, 90, 12 * 60, 89 * 60, 90 * 60, 3 * 3600 + 20 * 60, 5 * 3600, 53 * 3600, 72 * 3600].map(

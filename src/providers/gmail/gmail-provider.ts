@@ -50,6 +50,11 @@ const backfillSchema = z.object({
   listed: z.number().int().default(0),
   /** Ids read ahead through a thread fetch that later pages will list (see ReadAhead). */
   readAhead: z.array(z.string()).default([]),
+  /**
+   * A listing's resultSizeEstimate was handed over as the backfill's total. A state stored before
+   * this existed hands over its next page's.
+   */
+  estimated: z.boolean().default(false),
 });
 
 export interface GmailProviderOptions {
@@ -235,8 +240,10 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         pageToken: null,
         listed: 0,
         readAhead: [],
+        estimated: false,
       };
-      // The whole mailbox's size: an upper bound for the progress of a backfill of BACKFILL_DAYS.
+      // The whole mailbox's size: an upper bound until the first listing page tells how many
+      // messages the backfill's query (BACKFILL_DAYS) matches; see backfillPage.
       return { state, cursor, total: profile.data.messagesTotal ?? null };
     },
 
@@ -260,11 +267,23 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
       const { messages, reachedOlder } = keepBackfilled(raws, refs, state.after * 1000, readAhead);
       const next = metadataOnly && reachedOlder ? null : (list.data.nextPageToken ?? null);
       const listed = state.listed + refs.length;
+      // Google's estimate of the whole query's results comes free with every page; the first
+      // page's is taken once, so the total does not wander with each page's. Without `q`
+      // (gmail.metadata) it is the whole mailbox's, less spam and trash: still a bound.
+      const estimate = list.data.resultSizeEstimate;
+      const total = !state.estimated && typeof estimate === 'number' ? estimate : undefined;
       return {
         messages,
-        state: { ...state, pageToken: next, listed, readAhead: readAhead.toJSON() },
+        state: {
+          ...state,
+          pageToken: next,
+          listed,
+          readAhead: readAhead.toJSON(),
+          estimated: state.estimated || total !== undefined,
+        },
         listed,
         done: next === null,
+        total,
       };
     },
 
