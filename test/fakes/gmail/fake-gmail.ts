@@ -76,6 +76,11 @@ export interface FakeGmailOptions {
   now?: () => number;
   /** Keep `requestLog` (off by default: a benchmark's mailbox would fill it). */
   logRequests?: boolean;
+  /**
+   * Most entries one messages.list or history.list page holds, below Google's own cap of 500: a
+   * few dozen messages then span as many pages as a large mailbox does. Default 500.
+   */
+  maxPageSize?: number;
 }
 
 export interface InjectedFault {

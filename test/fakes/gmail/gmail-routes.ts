@@ -142,7 +142,7 @@ function listMessages(ctx: GmailContext, token: AccessToken, p: URLSearchParams)
   }
   const labelIds = multi(p, 'labelIds');
   const includeSpamTrash = bool(p, 'includeSpamTrash');
-  const max = pageSize(p);
+  const max = pageSize(p, ctx.opts.maxPageSize);
   const ownAddresses = sendAsList(ctx.opts).map((s) => String(s.sendAsEmail).toLowerCase());
   const fingerprint = JSON.stringify(['messages', q, [...labelIds].sort(), includeSpamTrash]);
   const matches = cachedMatches(ctx, fingerprint, () => {
@@ -207,7 +207,7 @@ function listHistory(ctx: GmailContext, p: URLSearchParams): unknown {
   if (ctx.store.isTooOld(startId)) throw new ApiError(404, 'Requested entity was not found.', 'notFound');
   const types = new Set(multi(p, 'historyTypes') as HistoryType[]);
   const labelId = p.get('labelId');
-  const max = pageSize(p);
+  const max = pageSize(p, ctx.opts.maxPageSize);
   const records = ctx.store
     .historyAfter(startId)
     .filter((h) => types.size === 0 || types.has(h.type))
@@ -290,14 +290,14 @@ function readFormat(p: URLSearchParams, token: AccessToken): MessageFormat {
   return format;
 }
 
-/** maxResults: default 100; Google silently caps anything above 500. */
-function pageSize(p: URLSearchParams): number {
+/** maxResults: default 100; Google silently caps anything above 500 (or the fake's `cap`). */
+function pageSize(p: URLSearchParams, cap = 500): number {
   const raw = p.get('maxResults');
-  if (raw === null || raw === '') return 100;
+  if (raw === null || raw === '') return Math.min(100, cap);
   if (!/^\d+$/.test(raw))
     throw new ApiError(400, `Invalid value at 'max_results' (TYPE_UINT32), "${raw}"`, 'invalid');
   const n = Number(raw);
-  return n === 0 ? 100 : Math.min(n, 500);
+  return Math.min(n === 0 ? 100 : n, 500, cap);
 }
 
 function multi(p: URLSearchParams, name: string): string[] {
