@@ -8,6 +8,7 @@ import { isSkippedMessage, toMessageMeta } from '../../src/providers/gmail/to-me
 import type { MessageMeta } from '../../src/providers/types.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
 import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import { contactsFacts } from '../support/contact-facts.ts';
 import { createTestDatabase } from '../support/test-database.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
@@ -58,21 +59,7 @@ async function storeAll(prisma: PrismaClient, pages: MessageMeta[][], recompute:
   }
   if (recompute.kind === 'dirty') await refreshDirtyContacts(prisma, user.id, options);
   const rows = await prisma.contact.findMany({ include: { addresses: true } });
-  return rows
-    .map((c) => ({
-      emails: c.addresses.map((a) => a.address).sort(),
-      name: c.name,
-      firstContactAt: c.firstContactAt,
-      lastContactAt: c.lastContactAt,
-      lastSentAt: c.lastSentAt,
-      lastReceivedAt: c.lastReceivedAt,
-      sentCount: c.sentCount,
-      receivedCount: c.receivedCount,
-      exchangeDays: c.exchangeDays,
-      inferredCadenceDays: c.inferredCadenceDays,
-      lastSubject: c.lastSubject,
-    }))
-    .sort((a, b) => (a.emails[0] ?? '').localeCompare(b.emails[0] ?? ''));
+  return contactsFacts(rows);
 }
 
 function paginate<T>(items: readonly T[], sizes: readonly number[]): T[][] {

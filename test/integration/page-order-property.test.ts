@@ -6,6 +6,7 @@ import { isSkippedMessage } from '../../src/providers/gmail/to-message-meta.ts';
 import type { FakeGmailMessage } from '../fakes/gmail/fake-gmail.ts';
 import type { Person } from '../fakes/gmail/mail-builder.ts';
 import { ScenarioWriter, type Who } from '../fakes/gmail/scenario-writer.ts';
+import { contactsFacts } from '../support/contact-facts.ts';
 import { connectFake, startTestEnv, syncOnce } from '../support/test-env.ts';
 
 const OWNER: Person = { name: 'Robin Okafor', email: 'robin.okafor@example.com', tzMinutes: 0 };
@@ -192,27 +193,8 @@ async function readOutcome(prisma: PrismaClient, accountId: string, stored: numb
     dirtyAddresses: await prisma.dirtyAddress.count(),
     stored,
     rows: interactions.length,
-    contacts: contacts
-      .map((c) => ({
-        // Not their `source`: which of a person's Gmail spellings made the contact ('seen') and
-        // which joined it ('auto-merge') is the order they were met in (`contacts why` words only).
-        addresses: c.addresses.map((a) => a.address).sort(),
-        name: c.name,
-        firstContactAt: c.firstContactAt,
-        lastContactAt: c.lastContactAt,
-        lastSentAt: c.lastSentAt,
-        lastReceivedAt: c.lastReceivedAt,
-        sentCount: c.sentCount,
-        receivedCount: c.receivedCount,
-        exchangeDays: c.exchangeDays,
-        inferredCadenceDays: c.inferredCadenceDays,
-        cadenceDays: c.cadenceDays,
-        lastSubject: c.lastSubject,
-        lastThreadId: c.lastThreadId,
-        mutedAt: c.mutedAt,
-        snoozedUntil: c.snoozedUntil,
-      }))
-      .sort((a, b) => a.addresses.join().localeCompare(b.addresses.join())),
+    // Not their addresses' `source` (see contactFacts): `contacts why` words only.
+    contacts: contactsFacts(contacts),
     interactions,
   };
 }
