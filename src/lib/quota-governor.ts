@@ -177,22 +177,21 @@ export function createQuotaGovernor(redis: Redis, key: string, options: Governor
   };
   return {
     async take(units) {
-      const cost = units;
       if (ahead) {
         const fresh = clock() - ahead.maxAgeMs;
         while (pocket.length > 0 && (pocket[0] ?? 0) < fresh) pocket.shift();
-        if (pocket.length >= cost) {
-          pocket.splice(0, cost);
-          replace(cost);
+        if (pocket.length >= units) {
+          pocket.splice(0, units);
+          replace(units);
           return;
         }
       }
       for (;;) {
-        const wait = Number(await run(cost, 0));
+        const wait = Number(await run(units, 0));
         if (wait <= 0) break;
         await sleep(wait);
       }
-      replace(cost);
+      replace(units);
     },
     async penalize(ms, scope = 'mailbox') {
       pocket = [];
@@ -221,7 +220,10 @@ function bucketSize(unitsPerMinute: number, options: GovernorOptions): { capacit
   return { capacity, rate: perMinute / 60_000 };
 }
 
-/** The smallest budget a governor accepts for requests of up to `largestCost` units: two of them a minute. */
+/**
+ * The smallest budget the settings accept for requests of up to `largestCost` units: two of them
+ * a minute, which the default margins pay for (bucketSize refuses less only where they cannot).
+ */
 export function smallestBudget(largestCost: number): number {
   return 2 * largestCost;
 }

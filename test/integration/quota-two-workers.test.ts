@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.ts';
 import { type AppContext, createContext } from '../../src/lib/context.ts';
@@ -8,6 +7,7 @@ import { connectAccount } from '../../src/oauth/connect-account.ts';
 import { syntheticMailbox } from '../bench/synthetic-mailbox.ts';
 import { type FakeGmail, type FakeGmailMessage, startFakeGmail } from '../fakes/gmail/fake-gmail.ts';
 import { actLikeBrowser } from '../support/act-like-browser.ts';
+import { startSupportProcess } from '../support/support-process.ts';
 import { createTestDatabase, testRedisPrefix, testRedisUrl } from '../support/test-database.ts';
 
 /**
@@ -96,20 +96,5 @@ describe('two worker processes syncing one mailbox against the quota-enforcing f
 
 /** test/support/sync-process.ts in a Node process of its own, as a second worker would be. */
 function syncProcess(accountId: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/sync-process.ts', accountId], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return startSupportProcess('sync-process.ts', [accountId], env).exited;
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerForAccount } from '../../src/accounts/account-provider.ts';
@@ -8,6 +7,7 @@ import { AccountStatus } from '../../src/lib/prisma.ts';
 import { createAccessTokenSource, type TokenStore } from '../../src/oauth/token-manager.ts';
 import { providerDefinition } from '../../src/providers/create-provider.ts';
 import { buildThreadedMailbox } from '../fixtures/threaded-mailbox.ts';
+import { startSupportProcess } from '../support/support-process.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 describe('access tokens across worker processes', () => {
@@ -25,10 +25,7 @@ describe('access tokens across worker processes', () => {
   });
 
   it('refreshes an expired token once, however many processes need it at the same moment', async () => {
-    await env.db.prisma.mailAccount.update({
-      where: { id: accountId },
-      data: { accessTokenExpiresAt: new Date(Date.now() - 60_000) },
-    });
+    await storedTokenExpiresIn(env, accountId, -60_000);
     const before = env.fake.stats.tokenGrants.refresh_token;
     // Three processes: each has its own database and Redis connections.
     const processes = [first, env.context(), env.context()];
@@ -55,11 +52,7 @@ describe('access tokens across worker processes', () => {
     const store = createTokenStore(env.db.prisma, first.cipher);
     const status = async () =>
       (await env.db.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } })).status;
-    const expireAccessToken = () =>
-      env.db.prisma.mailAccount.update({
-        where: { id: accountId },
-        data: { accessTokenExpiresAt: new Date(Date.now() - 60_000) },
-      });
+    const expireAccessToken = () => storedTokenExpiresIn(env, accountId, -60_000);
     env.fake.revokeRefreshTokens();
     await expireAccessToken();
     // The user connects the account again while the refresh of the old grant is on its way: after
@@ -113,11 +106,7 @@ describe('the token lifecycle through the real refresh path', () => {
 
   const account = () => env.db.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
   const stored = () => createTokenStore(env.db.prisma, ctx.cipher).load(accountId);
-  const expiresIn = (ms: number) =>
-    env.db.prisma.mailAccount.update({
-      where: { id: accountId },
-      data: { accessTokenExpiresAt: new Date(Date.now() + ms) },
-    });
+  const expiresIn = (ms: number) => storedTokenExpiresIn(env, accountId, ms);
   // A provider of its own each time, as each sync job has: no access token held in memory.
   const profile = async () => providerForAccount(ctx, await account()).getProfile();
   const refreshGrants = () => env.fake.stats.tokenGrants.refresh_token;
@@ -247,10 +236,7 @@ describe('one refresh across real worker processes', () => {
   });
 
   it('two processes needing a refresh at the same moment share one: one grant, the same valid token', async () => {
-    await env.db.prisma.mailAccount.update({
-      where: { id: accountId },
-      data: { accessTokenExpiresAt: new Date(Date.now() - 60_000) },
-    });
+    await storedTokenExpiresIn(env, accountId, -60_000);
     const workers = [refreshProcess(accountId, env.env), refreshProcess(accountId, env.env)];
     await Promise.all(workers.map((w) => w.ready));
     const grants = env.fake.stats.tokenGrants.refresh_token;
@@ -272,30 +258,27 @@ describe('one refresh across real worker processes', () => {
   }, 60_000);
 });
 
+/** Sets when the stored access token expires, `ms` from now (negative: it already has). */
+function storedTokenExpiresIn(env: TestEnv, accountId: string, ms: number) {
+  return env.db.prisma.mailAccount.update({
+    where: { id: accountId },
+    data: { accessTokenExpiresAt: new Date(Date.now() + ms) },
+  });
+}
+
 /**
  * test/support/refresh-process.ts in a Node process of its own: `ready` once it is connected,
  * `go()` lets it ask for the token.
  */
 function refreshProcess(accountId: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/refresh-process.ts', accountId], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  const { child, output, exited } = startSupportProcess('refresh-process.ts', [accountId], env, {
+    stdin: true,
   });
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      if (stdout.startsWith('ready\n')) resolve();
+    child.stdout?.on('data', () => {
+      if (output.stdout.startsWith('ready\n')) resolve();
     });
     exited.then((r) => reject(new Error(`exited before ready (${r.code}): ${r.stderr}`)), reject);
   });
-  return { ready, exited, go: () => child.stdin.end('go\n') };
+  return { ready, exited, go: () => child.stdin?.end('go\n') };
 }
