@@ -17,6 +17,11 @@ export interface InteractionFacts {
   recipientCount: number;
   /** Received mail: one of the user's addresses is in To (Cc alone asks no reply). Sent: true. */
   addressedToUser: boolean;
+  /**
+   * Received mail not addressed to the user: the canonical keys of its To, so that learning an
+   * alias later can judge it again (judgeAgainAsOwn). Empty otherwise.
+   */
+  toKeys: string[];
   automatedReason: AutomatedReason | null;
 }
 
@@ -50,6 +55,7 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
           ? [from]
           : [];
 
+  const addressedToUser = direction === 'sent' || toList.some((r) => isOwn(r.address));
   return {
     direction,
     fromAddress: from?.address ?? null,
@@ -57,7 +63,8 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
     counterparties: others.map((r) => r.address),
     counterpartyNames: others.map((r) => r.name),
     recipientCount: recipients.length,
-    addressedToUser: direction === 'sent' || toList.some((r) => isOwn(r.address)),
+    addressedToUser,
+    toKeys: addressedToUser ? [] : [...new Set(toList.map((r) => canonicalAddress(r.address)))],
     automatedReason: reason,
   };
 }

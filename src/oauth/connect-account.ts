@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encryptedTokens } from '../accounts/account-store.ts';
+import { encryptedTokens, ownAddresses } from '../accounts/account-store.ts';
 import { pendingReplies, queueRepliesAgain } from '../commands/pending-digest-replies.ts';
 import type { AppContext } from '../lib/context.ts';
 import { AppError } from '../lib/errors.ts';
@@ -7,6 +7,7 @@ import { AccountStatus, type MailAccount, type User } from '../lib/prisma.ts';
 import { providerDefinition } from '../providers/create-provider.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { enqueueSync, scheduleAccountSync, scheduleUserDigest } from '../queues/queues.ts';
+import { judgeAgainAsOwn } from '../sync/store-interactions.ts';
 import { runLoopbackFlow } from './loopback-flow.ts';
 import { missingScopes, type TokenSet } from './oauth-client.ts';
 
@@ -71,6 +72,8 @@ export async function completeConnection(
     .create({ getAccessToken: async () => tokens.accessToken }, tokens.scopes)
     .getProfile();
   const result = await storeAccount(ctx, provider, profile, tokens, owner);
+  // Mail already stored from the user's other mailboxes to this one's addresses was to the user.
+  await judgeAgainAsOwn(ctx.prisma, result.user.id, await ownAddresses(ctx.prisma, result.user.id));
   const queues = ctx.queues();
   await scheduleAccountSync(queues, result.account.id, ctx.config.SYNC_INTERVAL_MINUTES);
   await scheduleUserDigest(queues, result.user);
@@ -125,7 +128,8 @@ async function storeAccount(
       status: AccountStatus.ACTIVE,
       statusReason: null,
       scopes: tokens.scopes,
-      aliases: profile.aliases,
+      // Connected again: an alias learnt from its Sent mail stays the user's (its mail was theirs).
+      aliases: [...new Set([...(existing?.aliases ?? []), ...profile.aliases])],
       ...encryptedTokens(ctx.cipher, id, tokens),
     };
     const account = existing

@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
+import { normalizeAddress } from '../mail/parse-addresses.ts';
 import { toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
 
@@ -46,6 +47,49 @@ export async function storeInteractions(
     for (const address of result?.touched ?? []) touched.add(address);
   }
   return { inserted, touchedAddresses: [...touched] };
+}
+
+/**
+ * Judges stored rows again against the user's own addresses as now known. A row's facts are fixed
+ * from the own addresses known when it is stored, and an alias may be learnt only later, from the
+ * Sent mail a backfill reads after mail to it, or as the address of an account connected later.
+ * Received rows none of them was in the To of (their `toKeys`) become addressed to the user where
+ * one now is, and own addresses leave the counterparties of every row: each row ends as it would
+ * have been stored had the address been known (docs/decisions/0003). Returns the rows changed.
+ * Contacts need no recompute: a recompute leaves own addresses out already.
+ */
+export async function judgeAgainAsOwn(
+  prisma: PrismaClient,
+  userId: string,
+  own: ReadonlySet<string>,
+): Promise<number> {
+  // An address is the user's when its canonical key is one of theirs (toInteractionFacts).
+  const keys = new Set<string>();
+  for (const address of own) {
+    const normal = normalizeAddress(address);
+    if (normal !== null) keys.add(canonicalAddress(normal));
+  }
+  if (keys.size === 0) return 0;
+  const ownKeys = [...keys];
+  return prisma.$transaction(async (tx) => {
+    // One judge per user at a time: two accounts learning aliases at once would otherwise update
+    // the same rows in different orders and deadlock.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`judge-own:${userId}`}))`;
+    const addressed = await tx.$executeRaw`
+      UPDATE interactions SET "addressedToUser" = true, "toKeys" = NULL
+      WHERE "userId" = ${userId}::uuid AND "toKeys" && ${ownKeys}::text[]`;
+    // The three arrays are aligned: each keeps the entries whose key is not the user's, in order.
+    const counterparties = await tx.$executeRaw`
+      UPDATE interactions SET
+        counterparties = ARRAY(SELECT u.c FROM unnest(counterparties, "counterpartyNames", "counterpartyKeys")
+          WITH ORDINALITY AS u(c, n, k, o) WHERE u.k <> ALL(${ownKeys}::text[]) ORDER BY u.o),
+        "counterpartyNames" = ARRAY(SELECT u.n FROM unnest(counterparties, "counterpartyNames", "counterpartyKeys")
+          WITH ORDINALITY AS u(c, n, k, o) WHERE u.k <> ALL(${ownKeys}::text[]) ORDER BY u.o),
+        "counterpartyKeys" = ARRAY(SELECT u.k FROM unnest(counterparties, "counterpartyNames", "counterpartyKeys")
+          WITH ORDINALITY AS u(c, n, k, o) WHERE u.k <> ALL(${ownKeys}::text[]) ORDER BY u.o)
+      WHERE "userId" = ${userId}::uuid AND "counterpartyKeys" && ${ownKeys}::text[]`;
+    return addressed + counterparties;
+  });
 }
 
 /** Below this many messages a page is one statement: a second costs more than it saves. */
@@ -123,6 +167,7 @@ function sliceJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): 
       ck: keys.some((key, i) => key !== facts.counterparties[i]) ? keys : undefined,
       rc: facts.recipientCount,
       cc: facts.addressedToUser ? undefined : true,
+      tk: facts.toKeys.length > 0 ? facts.toKeys : undefined,
       s: meta.subject ?? undefined,
       ar: facts.automatedReason ?? undefined,
     };
@@ -137,13 +182,13 @@ const STORE_PAGE = `
     INSERT INTO interactions (
       "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
       direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
-      "recipientCount", "addressedToUser", subject, "automatedReason")
+      "recipientCount", "addressedToUser", "toKeys", subject, "automatedReason")
     SELECT $1::uuid, $2::uuid, v.p, v.t, v.m, v.r, to_timestamp(v.at / 1000) AT TIME ZONE 'UTC',
       CASE WHEN v.out THEN 'sent' ELSE 'received' END::"Direction", v.fa, v.fn, v.c, v.cn,
-      coalesce(v.ck, v.c), v.rc, v.cc IS NOT TRUE, v.s, v.ar
+      coalesce(v.ck, v.c), v.rc, v.cc IS NOT TRUE, v.tk, v.s, v.ar
     FROM jsonb_to_recordset($3::jsonb) AS v(
       p text, t text, m text, r text, at float8, out boolean, fa text, fn text, c text[],
-      cn text[], ck text[], rc int, cc boolean, s text, ar text)
+      cn text[], ck text[], rc int, cc boolean, tk text[], s text, ar text)
     -- Locks in key order: the unique index's entries, then the dirty marks (below).
     ORDER BY v.p
     ON CONFLICT ("accountId", "providerMessageId") DO NOTHING

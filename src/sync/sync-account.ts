@@ -17,7 +17,7 @@ import type {
 } from '../providers/types.ts';
 import { backfillTotalAfter } from './backfill-progress.ts';
 import { isContactRefreshDue } from './contact-refresh-policy.ts';
-import { storeInteractions } from './store-interactions.ts';
+import { judgeAgainAsOwn, storeInteractions } from './store-interactions.ts';
 
 export interface SyncDeps {
   prisma: PrismaClient;
@@ -117,8 +117,9 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       });
       own = await ownAddresses(prisma, updated.userId);
       await forgetOwnAddresses(prisma, updated.userId, own);
+      const judgedAgain = await judgeAgainAsOwn(prisma, updated.userId, own);
       log.info(
-        { event: 'sync.aliases', accountId, added: aliases.length },
+        { event: 'sync.aliases', accountId, added: aliases.length, judgedAgain },
         'new own addresses found in sent mail',
       );
     }

@@ -89,7 +89,7 @@ async function syncWhole(mailbox: FakeGmailMessage[], aliasListed: boolean) {
     const accountId = (await connectFake(ctx)).account.id;
     const run = await syncOnce(ctx, accountId);
     expect(run.continues).toBe(false);
-    return await readOutcome(ctx.prisma, accountId, run.stored, aliasListed);
+    return await readOutcome(ctx.prisma, accountId, run.stored);
   } finally {
     await env.close();
   }
@@ -124,7 +124,7 @@ async function syncDelivered(mailbox: FakeGmailMessage[], delivery: Delivery) {
     // Whatever is left, to the end: the backfill, then the change feed.
     const last = await syncOnce(ctx, accountId);
     expect(last.continues).toBe(false);
-    return await readOutcome(ctx.prisma, accountId, stored + last.stored, delivery.aliasListed);
+    return await readOutcome(ctx.prisma, accountId, stored + last.stored);
   } finally {
     await env.close();
   }
@@ -151,42 +151,20 @@ function json(value: Prisma.JsonValue): Prisma.InputJsonValue | typeof Prisma.Db
 }
 
 /**
- * The facts of a stored message that do not depend on which addresses were known to be the user's
- * when it was stored. The others (direction, counterparties, addressedToUser, automatedReason) are
- * fixed when the row is stored: mail to the alias stored before Sent mail taught the sync that
- * alias keeps `addressedToUser: false` for good, an order dependence of its own (outside this
- * property: contacts never read it). So they are compared only where the alias is known from the
- * start.
- */
-const OWN_INDEPENDENT = {
-  providerMessageId: true,
-  threadId: true,
-  internetMessageId: true,
-  inReplyTo: true,
-  at: true,
-  fromAddress: true,
-  fromName: true,
-  recipientCount: true,
-  subject: true,
-} as const;
-
-/**
  * What the user gets out of the sync: their contacts (every field recomputation sets), the
  * interactions stored, the own addresses learnt from Sent mail, and what was left to recompute.
  * `stored` (the runs' insert counts added up) must be the number of rows: nothing counted twice.
  */
-async function readOutcome(prisma: PrismaClient, accountId: string, stored: number, allFacts: boolean) {
+async function readOutcome(prisma: PrismaClient, accountId: string, stored: number) {
   const account = await prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
   const contacts = await prisma.contact.findMany({ include: { addresses: true } });
-  const where = { accountId };
-  const orderBy = { providerMessageId: 'asc' } as const;
-  const interactions = allFacts
-    ? await prisma.interaction.findMany({
-        where,
-        orderBy,
-        omit: { id: true, userId: true, accountId: true, createdAt: true },
-      })
-    : await prisma.interaction.findMany({ where, orderBy, select: OWN_INDEPENDENT });
+  // Every field, those judged against the own addresses included: mail to the alias stored before
+  // Sent mail taught it is judged again when it does (decision 0003).
+  const interactions = await prisma.interaction.findMany({
+    where: { accountId },
+    orderBy: { providerMessageId: 'asc' },
+    omit: { id: true, userId: true, accountId: true, createdAt: true },
+  });
   return {
     aliases: [...account.aliases].sort(),
     backfillDone: account.backfillDoneAt !== null,

@@ -19,6 +19,7 @@ describe('toInteractionFacts', () => {
       counterpartyNames: ['Alice Example'],
       recipientCount: 2,
       addressedToUser: true,
+      toKeys: [],
       automatedReason: null,
     });
   });
@@ -60,6 +61,26 @@ describe('toInteractionFacts', () => {
     );
     expect(facts.direction).toBe('sent');
     expect(facts.automatedReason).toBeNull();
+  });
+
+  it('received with the user only in Cc: keeps the canonical keys of its To, to be judged again', () => {
+    const facts = toInteractionFacts(
+      makeMeta({
+        from: 'Bob <bob@example.com>',
+        to: 'Sam.Taylor+trips@googlemail.com, Mei <mei@alias.example>, samtaylor@gmail.com',
+        cc: 'me@example.org',
+      }),
+      own,
+    );
+    expect(facts.addressedToUser).toBe(false);
+    // The two spellings of Sam's one Gmail mailbox are one key.
+    expect(facts.toKeys).toEqual(['samtaylor@gmail.com', 'mei@alias.example']);
+    // The user in To, or sent mail: nothing to judge again.
+    expect(
+      toInteractionFacts(makeMeta({ from: 'bob@example.com', to: 'ME@example.org' }), own).toKeys,
+    ).toEqual([]);
+    const sent = makeMeta({ direction: 'sent', from: 'me@example.org', to: 'bob@example.com' });
+    expect(toInteractionFacts(sent, own).toKeys).toEqual([]);
   });
 
   it('a note to self has no counterparties', () => {
@@ -121,6 +142,7 @@ describe('toInteractionFacts', () => {
       counterpartyNames: ['Jonas Sterr - ProxForge'],
       recipientCount: 1,
       addressedToUser: true,
+      toKeys: [],
       automatedReason: null,
     });
   });

@@ -111,6 +111,8 @@ export interface FakeGmail {
   /** Records a messagesDeleted history record. */
   deleteMessage(id: string): void;
   setConsent(c: 'approve' | 'deny'): void;
+  /** What settings.sendAs.list answers from now on (as when the user adds a send-as address). */
+  setSendAs(entries: NonNullable<FakeGmailOptions['sendAs']>): void;
   /** Later refresh grants get invalid_grant; existing access tokens stop working (401). */
   revokeRefreshTokens(): void;
   /** Every access token issued so far expires now (401); refresh tokens keep working. */
@@ -269,6 +271,9 @@ export async function startFakeGmail(opts: FakeGmailOptions): Promise<FakeGmail>
     deleteMessage: (id) => store.delete(id),
     setConsent: (c) => {
       oauth.consent = c;
+    },
+    setSendAs: (entries) => {
+      opts.sendAs = entries;
     },
     revokeRefreshTokens: () => tokens.revokeAll(),
     expireAccessTokens: () => tokens.expireAccess(),
