@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { aggregateContact, type ContactAggregate } from './aggregate-contact.ts';
-import { groupInteractions, type StoredInteraction } from './group-interactions.ts';
+import { InteractionGrouper, type StoredInteraction } from './group-interactions.ts';
 
 /** The interaction fields contact recomputation reads (StoredInteraction). */
 export const STORED_INTERACTION_FIELDS = {
@@ -143,7 +143,9 @@ async function aggregateHistories(
     const aggregates = new Map<string, ContactAggregate>();
     const seen = new Map<string, Set<string>>();
     for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
-      const { byPerson, addresses } = groupInteractions(await readRows(connection, part.ids), part.groups);
+      const grouper = new InteractionGrouper(part.groups);
+      await readRows(connection, part.ids, (rows) => grouper.add(rows));
+      const { byPerson, addresses } = grouper.result();
       for (const person of part.groups.keys()) {
         aggregates.set(
           person,
@@ -220,19 +222,21 @@ async function historyIds(
  * each slice as one JSON document (arrays of arrays) that JSON.parse decodes natively: the
  * client's per-row and per-array decoding cost more than Postgres's whole query did. A close
  * contact's history can be tens of thousands of rows (67,000 at 1M messages): read as one JSON
- * text it was 30 MB of text and as much again parsed, at once. Slice by slice, only the decoded
- * rows are held.
+ * text it was 30 MB of text and as much again parsed, at once. Each slice is handed to `onSlice`
+ * and then dropped: only what the caller keeps of it is held (InteractionGrouper keeps the fields
+ * an aggregate reads).
  */
-async function readRows(connection: pg.PoolClient, ids: readonly number[]): Promise<StoredInteraction[]> {
-  const interactions: StoredInteraction[] = [];
+async function readRows(
+  connection: pg.PoolClient,
+  ids: readonly number[],
+  onSlice: (rows: StoredInteraction[]) => void,
+): Promise<void> {
   for (let start = 0; start < ids.length; start += READ_SLICE) {
     const slice = await connection.query<{ doc: string }>(READ_ROWS, [
       ids.slice(start, start + READ_SLICE).join(','),
     ]);
-    for (const row of JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[])
-      interactions.push(toStoredInteraction(row));
+    onSlice((JSON.parse(slice.rows[0]?.doc ?? '[]') as StoredRowTuple[]).map(toStoredInteraction));
   }
-  return interactions;
 }
 
 /** Rows decoded from one JSON text at a time (about 2 MB of it). At 10,000 the 1M backfill peaked at 286 MB. */

@@ -34,51 +34,83 @@ export function groupInteractions(
   rows: readonly StoredInteraction[],
   groups: ReadonlyMap<string, ReadonlySet<string>>,
 ): GroupedInteractions {
-  const groupOf = new Map<string, string>();
-  for (const [person, keys] of groups) for (const key of keys) groupOf.set(key, person);
+  const grouper = new InteractionGrouper(groups);
+  grouper.add(rows);
+  return grouper.result();
+}
 
-  const chosen = new Map<string, Map<string, { row: StoredInteraction; name: string | null }>>();
-  const addresses = new Map<string, Set<string>>();
-  for (const person of groups.keys()) {
-    chosen.set(person, new Map());
-    addresses.set(person, new Set());
-  }
-  for (const row of rows) {
-    row.counterpartyKeys.forEach((key, index) => {
-      const person = groupOf.get(key);
-      const messages = person === undefined ? undefined : chosen.get(person);
-      if (person === undefined || !messages) return;
-      const address = row.counterparties[index];
-      if (address) addresses.get(person)?.add(address);
-      const identity = row.internetMessageId ?? `row:${String(row.id)}`;
-      const current = messages.get(identity);
-      if (!current || preferred(row, current.row)) {
-        messages.set(identity, { row, name: row.counterpartyNames[index] || null });
-      }
-    });
+/**
+ * groupInteractions a slice of rows at a time: each slice's rows can be dropped once added, and
+ * only what a person's aggregate reads is kept of the copy chosen. A close contact's history can
+ * be tens of thousands of rows (67,000 at 1M messages); held whole as read, it was most of a
+ * recompute's memory (decision 0017).
+ */
+export class InteractionGrouper {
+  private readonly groupOf = new Map<string, string>();
+  /** Per person, per message identity, the copy kept so far. */
+  private readonly chosen = new Map<string, Map<string, ChosenCopy>>();
+  private readonly addresses = new Map<string, Set<string>>();
+
+  constructor(groups: ReadonlyMap<string, ReadonlySet<string>>) {
+    for (const [person, keys] of groups) {
+      for (const key of keys) this.groupOf.set(key, person);
+      this.chosen.set(person, new Map());
+      this.addresses.set(person, new Set());
+    }
   }
 
-  const byPerson = new Map<string, ContactInteraction[]>();
-  for (const [person, messages] of chosen) {
-    byPerson.set(
-      person,
-      [...messages.values()].map(({ row, name }) => ({
-        at: row.at,
-        direction: row.direction,
-        recipientCount: row.recipientCount,
-        automatedReason: row.automatedReason,
-        subject: row.subject,
-        threadId: row.threadId,
-        name,
-      })),
-    );
+  add(rows: readonly StoredInteraction[]): void {
+    for (const row of rows) {
+      row.counterpartyKeys.forEach((key, index) => {
+        const person = this.groupOf.get(key);
+        const messages = person === undefined ? undefined : this.chosen.get(person);
+        if (person === undefined || !messages) return;
+        const address = row.counterparties[index];
+        if (address) this.addresses.get(person)?.add(address);
+        const id = String(row.id);
+        const identity = row.internetMessageId ?? `row:${id}`;
+        const current = messages.get(identity);
+        if (!current || preferred(row.at.getTime(), id, current)) {
+          messages.set(identity, {
+            atMs: row.at.getTime(),
+            id,
+            interaction: {
+              at: row.at,
+              direction: row.direction,
+              recipientCount: row.recipientCount,
+              automatedReason: row.automatedReason,
+              subject: row.subject,
+              threadId: row.threadId,
+              name: row.counterpartyNames[index] || null,
+            },
+          });
+        }
+      });
+    }
   }
-  return { byPerson, addresses };
+
+  result(): GroupedInteractions {
+    const byPerson = new Map<string, ContactInteraction[]>();
+    for (const [person, messages] of this.chosen) {
+      byPerson.set(
+        person,
+        Array.from(messages.values(), (copy) => copy.interaction),
+      );
+    }
+    return { byPerson, addresses: this.addresses };
+  }
+}
+
+/** The copy of a message kept for a person, and what choosing between copies compares. */
+interface ChosenCopy {
+  atMs: number;
+  id: string;
+  interaction: ContactInteraction;
 }
 
 /** Between two copies of one message: the earlier, then the smaller id (a total, content-only order). */
-function preferred(candidate: StoredInteraction, current: StoredInteraction): boolean {
-  const byTime = candidate.at.getTime() - current.at.getTime();
+function preferred(atMs: number, id: string, current: ChosenCopy): boolean {
+  const byTime = atMs - current.atMs;
   if (byTime !== 0) return byTime < 0;
-  return String(candidate.id) < String(current.id);
+  return id < current.id;
 }
