@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupInteractions, type StoredInteraction } from '../../src/contacts/group-interactions.ts';
+import {
+  groupInteractions,
+  InteractionGrouper,
+  type StoredInteraction,
+} from '../../src/contacts/group-interactions.ts';
 import { canonicalAddress } from '../../src/mail/canonical-address.ts';
 
 const at = (day: number) => new Date(Date.UTC(2026, 0, day));
@@ -89,5 +93,41 @@ describe('groupInteractions', () => {
         for (const key of groups.keys()) expect(sortKey(result.get(key))).toEqual(sortKey(expected.get(key)));
       }),
     );
+  });
+
+  it('a slice at a time (as a recompute reads a history) gives what every row at once gives (property)', () => {
+    const rows = [
+      row(1, 1, ['ann@example.com']),
+      row(2, 1, ['ann.b@gmail.com'], '<m1@x>'),
+      row(3, 2, ['bob@example.com', 'annb@gmail.com']),
+      row(4, 3, ['bob@example.com'], null),
+      row(5, 3, ['stranger@example.com']),
+      row(6, 0, ['annb@gmail.com'], '<m3@x>'),
+    ];
+    const whole = groupInteractions(rows, groups);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(rows, { minLength: rows.length }),
+        fc.array(fc.integer({ min: 0, max: rows.length }), { maxLength: 4 }),
+        (shuffled, cuts) => {
+          const grouper = new InteractionGrouper(groups);
+          const bounds = [0, ...[...cuts].sort((a, b) => a - b), rows.length];
+          for (let i = 1; i < bounds.length; i += 1) grouper.add(shuffled.slice(bounds[i - 1], bounds[i]));
+          const sliced = grouper.result();
+          expect(sliced.addresses).toEqual(whole.addresses);
+          for (const key of groups.keys()) {
+            const byTime = (list: { at: Date; subject: string | null }[] | undefined) =>
+              [...(list ?? [])].sort(
+                (a, b) => a.at.getTime() - b.at.getTime() || (a.subject ?? '').localeCompare(b.subject ?? ''),
+              );
+            // Every field, the copy chosen for a repeated Message-ID included.
+            expect(byTime(sliced.byPerson.get(key))).toEqual(byTime(whole.byPerson.get(key)));
+          }
+        },
+      ),
+    );
+    // Ann: m1 once (rows 1 and 2 at the same time: the smaller id), m3 once (row 6, the earlier).
+    const ann = whole.byPerson.get('ann') ?? [];
+    expect(ann.map((r) => r.subject).sort()).toEqual(['s1', 's6']);
   });
 });
