@@ -90,9 +90,13 @@ function uniqueRecipients(headers: readonly ParsedAddress[][]): ParsedAddress[] 
   return result;
 }
 
-/** A sync builds its own-address set once and never changes it: normalise it once, not per message. */
+/**
+ * The user's own addresses, normalised, with the canonical key of each: what an address is
+ * compared with to tell whether it is the user's. A sync builds its own-address set once and never
+ * changes it: normalised once, not per message.
+ */
 const ownCache = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
-function normalizeOwn(own: ReadonlySet<string>): ReadonlySet<string> {
+export function normalizeOwn(own: ReadonlySet<string>): ReadonlySet<string> {
   const cached = ownCache.get(own);
   if (cached) return cached;
   const result = new Set<string>();

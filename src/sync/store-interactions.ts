@@ -1,8 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
-import { normalizeAddress } from '../mail/parse-addresses.ts';
-import { toInteractionFacts } from '../mail/to-interaction.ts';
+import { normalizeOwn, toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
 
 /**
@@ -63,14 +62,10 @@ export async function judgeAgainAsOwn(
   userId: string,
   own: ReadonlySet<string>,
 ): Promise<number> {
-  // An address is the user's when its canonical key is one of theirs (toInteractionFacts).
-  const keys = new Set<string>();
-  for (const address of own) {
-    const normal = normalizeAddress(address);
-    if (normal !== null) keys.add(canonicalAddress(normal));
-  }
-  if (keys.size === 0) return 0;
-  const ownKeys = [...keys];
+  // The own addresses as toInteractionFacts judges them: each normalised, and its canonical key.
+  // Stored keys are canonical, so only the canonical ones can match.
+  const ownKeys = [...normalizeOwn(own)];
+  if (ownKeys.length === 0) return 0;
   return prisma.$transaction(async (tx) => {
     // One judge per user at a time: two accounts learning aliases at once would otherwise update
     // the same rows in different orders and deadlock.
