@@ -18,6 +18,7 @@ import type {
 import { backfillTotalAfter } from './backfill-progress.ts';
 import { isContactRefreshDue } from './contact-refresh-policy.ts';
 import { judgeAgainAsOwn, storeInteractions } from './store-interactions.ts';
+import { StorePipeline } from './store-pipeline.ts';
 
 export interface SyncDeps {
   prisma: PrismaClient;
@@ -102,14 +103,20 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
   // storing (the dirty marks' seq keeps the two apart: docs/decisions/0010, 0011); `listed` is
   // what it covers, `at` when it began.
   let recomputing: { done: Promise<void>; listed: number; at: Date } | null = null;
+  // Pages are stored one behind the other (docs/decisions/0018): a page's statements go out while
+  // the page before is still being stored, and each page's follow-up (its replies to digests, its
+  // progress) runs once it is stored, in page order.
+  const pipeline = new StorePipeline<{ inserted: number }>();
   // A backfill page only stores (its addresses are marked dirty); its contacts are recomputed
   // in batches when the chunk's policy says so. A change page is small: recomputed at once.
-  const save = async (messages: MessageMeta[], phase: 'backfill' | 'changes') => {
+  const store = async (messages: MessageMeta[], phase: 'backfill' | 'changes', then: () => Promise<void>) => {
     // Every From of the mailbox's own Sent mail is the user: an alias even where the provider
     // does not list aliases (a headers-only grant, another client's send-as).
     const aliases = newAliases(messages, own);
     if (aliases.length > 0) {
-      // A recompute still running knows the old own addresses: it ends before they change.
+      // The page in flight was judged by the old own addresses, and a recompute still running
+      // knows them: both end before they change, so judging again reaches that page's rows.
+      await pipeline.drain();
       await recomputing?.done;
       const updated = await prisma.mailAccount.update({
         where: { id: accountId },
@@ -123,12 +130,15 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         'new own addresses found in sent mail',
       );
     }
-    const stored = await storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
-    // Also picks up what a killed backfill or change run stored but never recomputed.
-    if (phase === 'changes') await refresh();
-    if (messages.length > 0) await deps.onMessages?.(messages);
-    result.fetched += messages.length;
-    result.stored += stored.inserted;
+    const stored = storeInteractions(prisma, { userId: account.userId, accountId }, messages, own);
+    await pipeline.push(stored, async ({ inserted }) => {
+      // Also picks up what a killed backfill or change run stored but never recomputed.
+      if (phase === 'changes') await refresh();
+      if (messages.length > 0) await deps.onMessages?.(messages);
+      result.fetched += messages.length;
+      result.stored += inserted;
+      await then();
+    });
   };
 
   if (!account.syncCursor) {
@@ -150,9 +160,11 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
           recomputing = { done: refresh(), listed: account.backfillListed, at: now };
           recomputing.done.catch(() => {}); // awaited below; never reported as unhandled
         }
-        // The next page is fetched while this one is stored (at most one ahead, and only within
-        // the chunk, so a chunk never spends quota on a page it does not keep): the provider's
-        // quota and latency, not the database, set the pace. Whether a page is the chunk's last
+        // The next page is fetched while this one is stored (one ahead, and only within the chunk,
+        // so a chunk never spends quota on a page it does not keep): the provider's quota and
+        // latency, not the database, set the pace. With the page before still being stored, a
+        // worker killed mid-chunk reads again at most three pages, never one whose progress was
+        // saved. Whether a page is the chunk's last
         // is decided when it is asked for, so a provider that reads ahead hands over all it read.
         const isLast = (pages: number) =>
           deps.chunk !== undefined &&
@@ -166,61 +178,63 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
             last = isLast(pages + 1);
             next = prefetch(provider, page.state, last);
           }
-          await save(page.messages, 'backfill');
-          const state = page.state;
-          // The first chunk recomputes before it ends (people show up within a minute), and so
-          // does the last; the ones between, when due, run beside the next chunk (above).
-          let refreshed: { listed: number; at: Date } | undefined;
-          if (chunkEnds && recomputing) {
-            await recomputing.done;
-            refreshed = recomputing;
-            recomputing = null;
-          }
-          if (page.done || (chunkEnds && account.backfillRefreshedListed === 0)) {
-            const at = deps.clock.now();
-            await refresh();
-            refreshed = { listed: page.listed, at };
-          }
-          const saved = await prisma.mailAccount.update({
-            where: { id: accountId },
-            data: {
-              // The provider's estimate, once a page gives it; what was listed, once done.
-              backfillTotal: backfillTotalAfter(account.backfillTotal, page),
-              ...(page.done
-                ? {
-                    backfillState: Prisma.DbNull,
-                    backfillDoneAt: deps.clock.now(),
-                    // A provider whose change cursor comes out of the backfill itself (Graph's
-                    // deltaLinks) hands it over with the last page.
-                    ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
-                  }
-                : { backfillState: state as Prisma.InputJsonValue }),
-              backfillListed: page.listed,
-              ...(refreshed
-                ? { backfillRefreshedListed: refreshed.listed, backfillRefreshedAt: refreshed.at }
-                : {}),
-              // Counted with the page that ends the chunk, so a chunk is either done or not.
-              ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
-            },
+          // What follows a page once it is stored: the chunk's recompute where it ends, and the
+          // page's progress.
+          await store(page.messages, 'backfill', async () => {
+            // The first chunk recomputes before it ends (people show up within a minute), and so
+            // does the last; the ones between, when due, run beside the next chunk (above).
+            let refreshed: { listed: number; at: Date } | undefined;
+            if (chunkEnds && recomputing) {
+              await recomputing.done;
+              refreshed = recomputing;
+              recomputing = null;
+            }
+            if (page.done || (chunkEnds && account.backfillRefreshedListed === 0)) {
+              const at = deps.clock.now();
+              await refresh();
+              refreshed = { listed: page.listed, at };
+            }
+            const saved = await prisma.mailAccount.update({
+              where: { id: accountId },
+              data: {
+                // The provider's estimate, once a page gives it; what was listed, once done.
+                backfillTotal: backfillTotalAfter(account.backfillTotal, page),
+                ...(page.done
+                  ? {
+                      backfillState: Prisma.DbNull,
+                      backfillDoneAt: deps.clock.now(),
+                      // A provider whose change cursor comes out of the backfill itself (Graph's
+                      // deltaLinks) hands it over with the last page.
+                      ...(page.cursor ? { syncCursor: page.cursor as Prisma.InputJsonValue } : {}),
+                    }
+                  : { backfillState: page.state as Prisma.InputJsonValue }),
+                backfillListed: page.listed,
+                ...(refreshed
+                  ? { backfillRefreshedListed: refreshed.listed, backfillRefreshedAt: refreshed.at }
+                  : {}),
+                // Counted with the page that ends the chunk, so a chunk is either done or not.
+                ...(chunkEnds ? { backfillChunks: { increment: 1 } } : {}),
+              },
+            });
+            result.chunks = saved.backfillChunks;
+            account = saved;
+            await deps.onProgress?.({
+              phase: 'backfill',
+              listed: page.listed,
+              total: saved.backfillTotal,
+              stored: result.stored,
+            });
+            result.backfillPages++;
+            log.debug(
+              { event: 'sync.page', accountId, kind: 'backfill', messages: page.messages.length },
+              'backfill page',
+            );
           });
-          result.chunks = saved.backfillChunks;
-          account = saved;
-          await deps.onProgress?.({
-            phase: 'backfill',
-            listed: page.listed,
-            total: saved.backfillTotal,
-            stored: result.stored,
-          });
-          result.backfillPages++;
-          log.debug(
-            { event: 'sync.page', accountId, kind: 'backfill', messages: page.messages.length },
-            'backfill page',
-          );
+          if (!chunkEnds) continue;
+          await pipeline.drain();
           if (page.done) break;
-          if (chunkEnds) {
-            result.continues = true;
-            return result;
-          }
+          result.continues = true;
+          return result;
         }
       }
       try {
@@ -228,7 +242,8 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
           .syncCursor as SyncCursor;
         for (;;) {
           const page = await provider.changes(cursor);
-          await save(page.messages, 'changes');
+          await store(page.messages, 'changes', async () => {});
+          await pipeline.drain();
           cursor = page.cursor;
           await prisma.mailAccount.update({
             where: { id: accountId },
@@ -249,7 +264,9 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
       }
     }
   } finally {
-    // A run that fails leaves no recompute running behind it (its error, if any, is the run's).
+    // A run that fails keeps the page it stored (its progress saved) and leaves no store or
+    // recompute running behind it (its error, if any, is the run's).
+    await pipeline.close();
     await recomputing?.done.catch(() => {});
   }
 

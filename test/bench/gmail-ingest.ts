@@ -3,6 +3,7 @@ import type { PrismaClient } from '../../src/lib/prisma.ts';
 import type { MessageMeta } from '../../src/providers/types.ts';
 import { isContactRefreshDue } from '../../src/sync/contact-refresh-policy.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
+import { StorePipeline } from '../../src/sync/store-pipeline.ts';
 
 export interface IngestResult {
   messages: number;
@@ -78,15 +79,24 @@ export async function ingestMailbox(
     result.refreshWaitMs += ms;
     result.storeMs += ms;
   };
-  const store = async (page: MessageMeta[]) => {
+  // A chunk's pages are read first, with nothing in flight, and then stored as syncAccount stores
+  // them (StorePipeline: a page's statements sent while the one before is still being stored), so the
+  // timed window holds the store path's work and no page reading, and no store is left running
+  // unseen while a page is read. A recompute beside a chunk runs on through its reading, as in sync.
+  const storeChunk = async (chunk: MessageMeta[][]) => {
     const started = performance.now();
-    const stored = await storeInteractions(prisma, owner, page, own);
+    const pipeline = new StorePipeline<{ inserted: number }>();
+    for (const page of chunk) {
+      await pipeline.push(storeInteractions(prisma, owner, page, own), (stored) => {
+        result.inserted += stored.inserted;
+        result.messages += page.length;
+        result.pages += 1;
+        options.onPage?.(result.messages);
+      });
+    }
+    await pipeline.drain();
     result.storeMs += performance.now() - started;
-    result.inserted += stored.inserted;
-    result.messages += page.length;
-    result.pages += 1;
-    options.onPage?.(result.messages);
-    if (!recompute || result.pages % options.chunkPages !== 0) return;
+    if (!recompute || chunk.length < options.chunkPages) return;
     // A chunk ends: its recompute is waited for (the first chunk's runs now), then the next
     // chunk starts one beside it when the doubling policy says so.
     if (beside) await wait(beside);
@@ -97,7 +107,15 @@ export async function ingestMailbox(
       beside.catch(() => {}); // awaited at the chunk's end
     }
   };
-  for await (const page of pages) await store(page);
+  let chunk: MessageMeta[][] = [];
+  for await (const page of pages) {
+    chunk.push(page);
+    if (chunk.length === options.chunkPages) {
+      await storeChunk(chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await storeChunk(chunk);
   result.storedMs = result.storeMs;
   if (beside) await wait(beside);
   if (recompute) await wait(refresh());
