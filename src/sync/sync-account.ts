@@ -164,8 +164,8 @@ export async function syncAccount(deps: SyncDeps, accountId: string): Promise<Sy
         // so a chunk never spends quota on a page it does not keep): the provider's quota and
         // latency, not the database, set the pace. With the page before still being stored, a
         // worker killed mid-chunk reads again at most three pages, never one whose progress was
-        // saved. Whether a page is the chunk's last
-        // is decided when it is asked for, so a provider that reads ahead hands over all it read.
+        // saved. Whether a page is the chunk's last is decided when it is asked for, so a provider
+        // that reads ahead hands over all it read.
         const isLast = (pages: number) =>
           deps.chunk !== undefined &&
           (pages >= deps.chunk.maxPages || performance.now() - started >= deps.chunk.maxMs);

@@ -26,13 +26,13 @@ export interface IngestResult {
 
 /**
  * Stores a mailbox page by page exactly as syncAccount's backfill does: storeInteractions per page
- * (which marks the touched addresses dirty), and refreshDirtyContacts as its chunks of
- * `chunkPages` pages run it: awaited at the first chunk's end and at the end; between, when
- * isContactRefreshDue says so at a chunk's start, beside that chunk's pages and awaited at its
- * end. The pages come
- * as the Gmail provider hands them over (recordedPages: Gmail's answers, parsed and normalised),
- * one at a time, so memory holds one page whatever the mailbox size. Getting a page is not counted
- * in the store's time.
+ * (which marks the touched addresses dirty), each page sent while the one before is stored
+ * (StorePipeline), and refreshDirtyContacts as its chunks of `chunkPages` pages run it: awaited
+ * at the first chunk's end and at the end; between, when isContactRefreshDue says so at a chunk's
+ * start, beside that chunk's pages and awaited at its end. The pages come as the Gmail provider
+ * hands them over (recordedPages: Gmail's answers, parsed and normalised), a chunk at a time, so
+ * memory holds one chunk whatever the mailbox size. Getting the pages is not counted in the
+ * store's time.
  */
 export async function ingestMailbox(
   prisma: PrismaClient,
@@ -80,9 +80,10 @@ export async function ingestMailbox(
     result.storeMs += ms;
   };
   // A chunk's pages are read first, with nothing in flight, and then stored as syncAccount stores
-  // them (StorePipeline: a page's statements sent while the one before is still being stored), so the
-  // timed window holds the store path's work and no page reading, and no store is left running
-  // unseen while a page is read. A recompute beside a chunk runs on through its reading, as in sync.
+  // them (StorePipeline: a page's statements sent while the one before is still being stored), so
+  // the timed window holds the store path's work and no page reading, and no store is left
+  // running unseen while a page is read. A recompute beside a chunk runs on through its reading,
+  // as in sync.
   const storeChunk = async (chunk: MessageMeta[][]) => {
     const started = performance.now();
     const pipeline = new StorePipeline<{ inserted: number }>();

@@ -5,7 +5,12 @@ import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import { toMessageMeta } from '../../src/providers/gmail/to-message-meta.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import {
+  buildSampleMailbox,
+  listedMessages,
+  SAMPLE_OWNER,
+  storedMessages,
+} from '../fixtures/sample-mailbox.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
@@ -43,9 +48,7 @@ describe('Gmail sync through the real googleapis client', () => {
 
   it('backfills every message once, as header facts only', async () => {
     const result = await runSync();
-    const expected = sample.messages.filter(
-      (m) => !m.labelIds.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l)),
-    );
+    const expected = storedMessages(sample.messages);
     expect(result.stored).toBe(expected.length);
     expect(await ctx.prisma.interaction.count({ where: { accountId } })).toBe(expected.length);
     const account = await ctx.prisma.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
@@ -54,7 +57,7 @@ describe('Gmail sync through the real googleapis client', () => {
     expect(account.aliases.sort()).toEqual([...sample.expected.aliases].sort());
     // Never dearer than one metadata get per listed message (drafts are listed, then skipped):
     // a thread is read whole only in place of two or more gets (gmail-fetch-plan.test.ts).
-    const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
+    const listed = listedMessages(sample.messages);
     const gets = env.fake.stats.byEndpoint['users.messages.get'] ?? 0;
     const threads = env.fake.stats.byEndpoint['users.threads.get'] ?? 0;
     expect(gets + 2 * threads).toBeLessThanOrEqual(listed.length);

@@ -2,12 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import { ProviderError } from '../../src/lib/errors.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import {
+  buildSampleMailbox,
+  listedMessages,
+  SAMPLE_OWNER,
+  storedMessages,
+} from '../fixtures/sample-mailbox.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 const now = new Date('2026-11-20T10:00:00Z');
 const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
-const stored = sample.messages.filter((m) => !m.labelIds.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l)));
+const stored = storedMessages(sample.messages);
 
 describe('a backfill interrupted mid-way', () => {
   let env: TestEnv;
@@ -52,7 +57,7 @@ describe('a backfill interrupted mid-way', () => {
     expect(result.backfillPages).toBe(1);
     expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(listsBefore + 1);
     // Never dearer than one get per listed message, across the failed run and the resumed one.
-    const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
+    const listed = listedMessages(sample.messages);
     expect(reads()).toBeLessThanOrEqual(listed.length);
     expect(readsBefore).toBeGreaterThan(0);
     expect(await ctx.prisma.interaction.count()).toBe(stored.length);

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import type { AppContext } from '../../src/lib/context.ts';
 import { withConnection } from '../../src/lib/prisma.ts';
-import { buildSampleMailbox, SAMPLE_OWNER } from '../fixtures/sample-mailbox.ts';
+import {
+  buildSampleMailbox,
+  listedMessages,
+  SAMPLE_OWNER,
+  storedMessages,
+} from '../fixtures/sample-mailbox.ts';
 import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/test-env.ts';
 
 // Decision 0018: a backfill sends a page's statements while the page before is still being
@@ -10,8 +15,8 @@ import { connectFake, startTestEnv, syncOnce, type TestEnv } from '../support/te
 // the resumed backfill would start after it and the page would be lost.
 const now = new Date('2026-11-20T10:00:00Z');
 const sample = buildSampleMailbox({ owner: SAMPLE_OWNER.email, ownerName: SAMPLE_OWNER.name, now });
-const stored = sample.messages.filter((m) => !m.labelIds.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l)));
-const listed = sample.messages.filter((m) => !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
+const stored = storedMessages(sample.messages);
+const listed = listedMessages(sample.messages);
 const PAGE = 5;
 // The message whose row Postgres refuses: a third of the way down the mailbox, newest first.
 const refused = [...stored].sort((a, b) => b.internalDate - a.internalDate)[Math.floor(stored.length / 3)];

@@ -16,17 +16,23 @@ function store(name: string, events: string[]) {
   return { stored, finish, fail };
 }
 
+/** Page a pushed and page b being pushed behind it, neither stored yet. */
+async function twoPages() {
+  const events: string[] = [];
+  const pipeline = new StorePipeline<string>();
+  const follow = (name: string) => {
+    events.push(`${name} followed up`);
+  };
+  const a = store('a', events);
+  await pipeline.push(a.stored, follow);
+  const b = store('b', events);
+  const pushed = pipeline.push(b.stored, follow);
+  return { events, pipeline, a, b, pushed };
+}
+
 describe('StorePipeline', () => {
   it('sends a page while the one before is stored, and follows pages up in order once stored', async () => {
-    const events: string[] = [];
-    const pipeline = new StorePipeline<string>();
-    const follow = (name: string) => {
-      events.push(`${name} followed up`);
-    };
-    const a = store('a', events);
-    await pipeline.push(a.stored, follow);
-    const b = store('b', events);
-    const pushed = pipeline.push(b.stored, follow);
+    const { events, pipeline, a, b, pushed } = await twoPages();
     // The push of b waits for a: b is sent, a not yet stored, nothing followed up.
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(events).toEqual(['a sent', 'b sent']);
@@ -38,15 +44,7 @@ describe('StorePipeline', () => {
   });
 
   it('after a page fails, follows up no later page, and close waits for the one in flight', async () => {
-    const events: string[] = [];
-    const pipeline = new StorePipeline<string>();
-    const follow = (name: string) => {
-      events.push(`${name} followed up`);
-    };
-    const a = store('a', events);
-    await pipeline.push(a.stored, follow);
-    const b = store('b', events);
-    const pushed = pipeline.push(b.stored, follow);
+    const { events, pipeline, a, b, pushed } = await twoPages();
     a.fail(new Error('a refused'));
     await expect(pushed).rejects.toThrow('a refused');
     const closed = pipeline.close();
