@@ -61,18 +61,20 @@ export class InteractionGrouper {
 
   add(rows: readonly StoredInteraction[]): void {
     for (const row of rows) {
+      // The row's identity and what copies are compared by, once for all its counterparties.
+      const id = String(row.id);
+      const identity = row.internetMessageId ?? `row:${id}`;
+      const atMs = row.at.getTime();
       row.counterpartyKeys.forEach((key, index) => {
         const person = this.groupOf.get(key);
         const messages = person === undefined ? undefined : this.chosen.get(person);
         if (person === undefined || !messages) return;
         const address = row.counterparties[index];
         if (address) this.addresses.get(person)?.add(address);
-        const id = String(row.id);
-        const identity = row.internetMessageId ?? `row:${id}`;
         const current = messages.get(identity);
-        if (!current || preferred(row.at.getTime(), id, current)) {
+        if (!current || preferred(atMs, id, current)) {
           messages.set(identity, {
-            atMs: row.at.getTime(),
+            atMs,
             id,
             interaction: {
               at: row.at,
