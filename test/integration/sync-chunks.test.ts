@@ -49,9 +49,10 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
   });
 
   it('comes through a 5xx storm: retried in the request with backoff, then by the job, nothing lost or doubled', async () => {
-    // Page 2 of the listing fails eight times in a row: more than one request's retries (six
-    // tries), so its chunk job fails once and is tried again by the queue's backoff.
-    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, times: 8 });
+    // Page 2 of the listing fails fourteen times in a row: the listing ahead that page 1's job
+    // takes (six tries: page 1 is read planned alone), then page 2's own, past one request's
+    // retries, so its chunk job fails once and is tried again by the queue's backoff.
+    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, times: 14 });
     // And a burst of 500s on the message reads, absorbed by the in-request backoff.
     env.fake.injectFault({ path: /\/messages\/[0-9a-f]+\?/, status: 500, times: 8 });
     connection = createRedis(env.config.REDIS_URL, { forWorker: true });
@@ -63,8 +64,9 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
     expect(done.backfillDoneAt).not.toBeNull();
     expect(done.lastSyncError).toBeNull();
     expect(done.backfillChunks).toBe(PAGES);
-    // Three pages listed once each, plus the eight refused tries of page 2: none listed again.
-    expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(PAGES + 8);
+    // Three pages listed once each (page 3 ahead, by page 2's job), plus the fourteen refused
+    // tries of page 2: none listed again.
+    expect(env.fake.stats.byEndpoint['users.messages.list']).toBe(PAGES + 14);
     const jobs = await ctx.queues().sync.getJobs(['completed']);
     expect(Math.max(...jobs.map((j) => j.attemptsMade))).toBe(2);
   });

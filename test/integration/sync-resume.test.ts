@@ -34,8 +34,14 @@ describe('a backfill interrupted mid-way', () => {
   });
 
   it('keeps the pages it finished and the place it stopped', async () => {
-    // The second page of messages.list fails the way Google fails under load, past every retry.
-    env.fake.injectFault({ path: /\/messages\?.*pageToken=/, status: 503, reason: 'backendError', times: 6 });
+    // The second page of messages.list fails the way Google fails under load, past every retry:
+    // listed ahead with the first page (which is then read planned alone), and then on its own.
+    env.fake.injectFault({
+      path: /\/messages\?.*pageToken=/,
+      status: 503,
+      reason: 'backendError',
+      times: 12,
+    });
     const error = await syncOnce(ctx, accountId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe('TEMPORARY');

@@ -57,6 +57,33 @@ describe('the cheapest request plan', () => {
     }
   });
 
+  it("counts the next page's messages of a thread on this page, and plans only this page", () => {
+    const legacy = costsOf('legacy');
+    const listed: ListedRef[] = [
+      { id: 'a1', threadId: 'ta' },
+      { id: 'b1', threadId: 'tb' },
+      { id: 'c1', threadId: 'tc' },
+    ];
+    const later: ListedRef[] = [
+      // ta goes on: read whole here, its next message skipped when that page comes.
+      { id: 'a2', threadId: 'ta' },
+      // tb's next message was read already: it does not count.
+      { id: 'b2', threadId: 'tb' },
+      // Threads that start on the next page are that page's to plan; ids repeated count once.
+      { id: 'd1', threadId: 'td' },
+      { id: 'd2', threadId: 'td' },
+      { id: 'c1', threadId: 'tc' },
+    ];
+    const plan = planFetch(listed, legacy, new Set(['b2']), later);
+    expect(plan).toEqual({ threads: ['ta'], messages: ['b1', 'c1'], skipped: [] });
+    // Without the next page, each is a message of its own.
+    expect(planFetch(listed, legacy, new Set(['b2']))).toEqual({
+      threads: [],
+      messages: ['a1', 'b1', 'c1'],
+      skipped: [],
+    });
+  });
+
   it('reads a thread whole only when that is cheaper, whatever the price ratio', () => {
     const dear: FetchCosts = { message: 5, thread: 15 };
     expect(planFetch(page([2]), dear)).toEqual({ threads: [], messages: ['m0-0', 'm0-1'], skipped: [] });

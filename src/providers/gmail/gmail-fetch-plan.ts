@@ -26,12 +26,17 @@ export interface FetchPlan {
  * costs no more than a messages.get for each of its listed messages, else one messages.get per
  * message. The ratio is 2 under both regimes (10/5 legacy, 40/20 since May 2026), so a thread is
  * read whole from two listed messages on; on a tie the thread wins because it also brings the
- * thread's older messages, which later pages list and then cost nothing.
+ * thread's older messages, which later pages list and then cost nothing. `later` is the next
+ * page's listing: a thread's messages there count towards its size here (they are read with it,
+ * and skipped when that page comes), but only `listed` is planned. Without it, a thread with one
+ * message at the foot of this page and more on the next cost a messages.get here and a threads.get
+ * there, 5% of a dense mailbox's units (docs/decisions/0019).
  */
 export function planFetch(
   listed: readonly ListedRef[],
   costs: FetchCosts,
   alreadyRead: { has(id: string): boolean } = new Set<string>(),
+  later: readonly ListedRef[] = [],
 ): FetchPlan {
   const plan: FetchPlan = { threads: [], messages: [], skipped: [] };
   const seen = new Set<string>();
@@ -50,8 +55,15 @@ export function planFetch(
     if (ids) ids.push(ref.id);
     else byThread.set(ref.threadId, [ref.id]);
   }
+  const laterCount = new Map<string, number>();
+  for (const ref of later) {
+    if (!ref.threadId || seen.has(ref.id) || alreadyRead.has(ref.id) || !byThread.has(ref.threadId)) continue;
+    seen.add(ref.id);
+    laterCount.set(ref.threadId, (laterCount.get(ref.threadId) ?? 0) + 1);
+  }
   for (const [threadId, ids] of byThread) {
-    if (ids.length > 1 && costs.thread <= ids.length * costs.message) plan.threads.push(threadId);
+    const size = ids.length + (laterCount.get(threadId) ?? 0);
+    if (size > 1 && costs.thread <= size * costs.message) plan.threads.push(threadId);
     else plan.messages.push(...ids);
   }
   return plan;

@@ -58,7 +58,28 @@ const backfillSchema = z.object({
    * this existed hands over its next page's.
    */
   estimated: z.boolean().default(false),
+  /**
+   * The next page's listing, taken with this page's to plan it (planFetch's `later`) and used
+   * when that page comes, so a page is listed once: its token, its [id, threadId] entries and the
+   * token after it. Null where it was not taken (a state stored before this existed, the last
+   * page, or a listing ahead that failed): that page lists itself.
+   */
+  ahead: z
+    .object({
+      pageToken: z.string(),
+      refs: z.array(z.tuple([z.string(), z.string().nullable()])),
+      next: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
+
+/** One messages.list page: its entries, the token of the page after it, Google's estimate. */
+interface Listing {
+  refs: ListedRef[];
+  next: string | null;
+  estimate?: number;
+}
 
 export interface GmailProviderOptions {
   apiUrl: string;
@@ -170,8 +191,9 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
   const readPlanned = async (
     refs: readonly ListedRef[],
     alreadyRead?: { has(id: string): boolean },
+    later?: readonly ListedRef[],
   ): Promise<gmail_v1.Schema$Message[]> => {
-    const plan = planFetch(refs, costs, alreadyRead);
+    const plan = planFetch(refs, costs, alreadyRead, later);
     const reads = [
       ...plan.threads.map((id) => ({ kind: 'thread' as const, id })),
       ...plan.messages.map((id) => ({ kind: 'message' as const, id })),
@@ -242,6 +264,7 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
         pageToken: null,
         listed: 0,
         readAhead: [],
+        ahead: null,
         estimated: false,
       };
       // The whole mailbox's size: an upper bound until the first listing page tells how many
@@ -251,28 +274,49 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
 
     async backfillPage(raw): Promise<BackfillPage> {
       const state = backfillSchema.parse(raw);
-      const list = await call('messages.list', () =>
-        gmail.users.messages.list({
-          userId: 'me',
-          maxResults: LIST_PAGE_SIZE,
-          // The metadata scope refuses `q`: list everything, newest first, and stop by date below.
-          ...(metadataOnly ? {} : { q: `after:${state.after}` }),
-          ...(state.pageToken ? { pageToken: state.pageToken } : {}),
-        }),
-      );
-      const refs: ListedRef[] = (list.data.messages ?? []).flatMap((m) =>
-        m.id ? [{ id: m.id, threadId: m.threadId ?? null }] : [],
-      );
+      const list = async (pageToken: string | null): Promise<Listing> => {
+        const res = await call('messages.list', () =>
+          gmail.users.messages.list({
+            userId: 'me',
+            maxResults: LIST_PAGE_SIZE,
+            // The metadata scope refuses `q`: list everything, newest first, and stop by date below.
+            ...(metadataOnly ? {} : { q: `after:${state.after}` }),
+            ...(pageToken ? { pageToken } : {}),
+          }),
+        );
+        return {
+          refs: (res.data.messages ?? []).flatMap((m) =>
+            m.id ? [{ id: m.id, threadId: m.threadId ?? null }] : [],
+          ),
+          next: res.data.nextPageToken ?? null,
+          estimate: res.data.resultSizeEstimate ?? undefined,
+        };
+      };
+      const saved = state.ahead;
+      const page: Listing =
+        saved && saved.pageToken === state.pageToken
+          ? { refs: saved.refs.map(([id, threadId]) => ({ id, threadId })), next: saved.next }
+          : await list(state.pageToken);
+      // The next page's listing (5 units), so a thread at the foot of this page is planned with
+      // its messages there. Only a plan depends on it: if it cannot be had, this page is read
+      // planned alone and the next page lists itself.
+      const ahead = page.next
+        ? await list(page.next).catch((error: unknown) => {
+            if (error instanceof ProviderError && error.code === 'TEMPORARY') return null;
+            throw error;
+          })
+        : null;
+      const { refs } = page;
       const readAhead = new ReadAhead(state.readAhead);
-      const raws = await readPlanned(refs, readAhead);
+      const raws = await readPlanned(refs, readAhead, ahead?.refs);
       for (const ref of refs) readAhead.delete(ref.id);
       const { messages, reachedOlder } = keepBackfilled(raws, refs, state.after * 1000, readAhead);
-      const next = metadataOnly && reachedOlder ? null : (list.data.nextPageToken ?? null);
+      const next = metadataOnly && reachedOlder ? null : page.next;
       const listed = state.listed + refs.length;
       // Google's estimate of the whole query's results comes free with every page; the first
       // page's is taken once, so the total does not wander with each page's. Without `q`
       // (gmail.metadata) it is the whole mailbox's, less spam and trash: still a bound.
-      const estimate = list.data.resultSizeEstimate;
+      const estimate = page.estimate ?? ahead?.estimate;
       const total = !state.estimated && typeof estimate === 'number' ? estimate : undefined;
       return {
         messages,
@@ -282,6 +326,10 @@ export function createGmailProvider(options: GmailProviderOptions): MailProvider
           listed,
           readAhead: readAhead.toJSON(),
           estimated: state.estimated || total !== undefined,
+          ahead:
+            next !== null && ahead
+              ? { pageToken: next, refs: ahead.refs.map((r) => [r.id, r.threadId]), next: ahead.next }
+              : null,
         },
         listed,
         done: next === null,
