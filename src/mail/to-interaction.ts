@@ -76,7 +76,7 @@ function failedRecipients(meta: MessageMeta, isOwn: (address: string) => boolean
 }
 
 /** To, then Cc, then Bcc, each address once (the first name seen wins), capped like one header. */
-function uniqueRecipients(headers: readonly ParsedAddress[][]): ParsedAddress[] {
+function uniqueRecipients(headers: readonly (readonly ParsedAddress[])[]): ParsedAddress[] {
   const seen = new Set<string>();
   const result: ParsedAddress[] = [];
   for (const header of headers) {

@@ -190,6 +190,22 @@ describe('parseAddressList', () => {
     expect(result[9_999]).toEqual({ name: 'User 9999', address: 'user9999@example.com' });
   });
 
+  it('answers a header seen before as the first time, also once 60,000 others have filled its cache', () => {
+    const header = '"Dana Q." <Dana.Q@Example.COM>, =?UTF-8?Q?J=C3=B6rg?= <jorg@example.de>';
+    const expected = [
+      { name: 'Dana Q.', address: 'dana.q@example.com' },
+      { name: 'Jörg', address: 'jorg@example.de' },
+    ];
+    expect(parseAddressList(header)).toEqual(expected);
+    expect(parseAddressList(header)).toEqual(expected);
+    for (let i = 0; i < 60_000; i++) {
+      expect(parseAddressList(`Person ${i} <p${i}@example.org>`)).toEqual([
+        { name: `Person ${i}`, address: `p${i}@example.org` },
+      ]);
+    }
+    expect(parseAddressList(header)).toEqual(expected);
+  });
+
   it('keeps exactly 10,000 distinct recipients', () => {
     const header = Array.from({ length: 10_000 }, (_, i) => `u${i}@example.com`).join(',');
     const result = parseAddressList(header);
