@@ -33,29 +33,29 @@ export interface InteractionFacts {
  */
 export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>): InteractionFacts {
   const ownAddresses = normalizeOwn(own);
-  // Gmail variants of the user's own address (dots, +tags, googlemail.com) are the user too.
-  const isOwn = (address: string) => ownAddresses.has(address) || ownAddresses.has(canonicalAddress(address));
   const from = parseAddressList(meta.from)[0] ?? null;
-  const isOwnFrom = from !== null && isOwn(from.address);
+  const isOwnFrom = from !== null && isOwnAddress(ownAddresses, from.address);
   const direction = meta.direction === 'sent' || isOwnFrom ? 'sent' : 'received';
 
   const toList = parseAddressList(meta.to);
   const recipients = uniqueRecipients([toList, parseAddressList(meta.cc), parseAddressList(meta.bcc)]);
   // Detection judges the message as the user sees it, so an own-From copy counts as sent.
   const reason = automatedReason({ ...meta, direction }, from);
-  const failed = reason === 'bounce' ? failedRecipients(meta, isOwn) : [];
+  const failed = reason === 'bounce' ? failedRecipients(meta, ownAddresses) : [];
   // A bounce is about the address that failed, not the mailer-daemon that reported it.
   const others =
     failed.length > 0
       ? failed
       : direction === 'sent'
         ? // Answering a no-reply or notification address does not make a person of it.
-          recipients.filter((r) => !isOwn(r.address) && machineSenderReason(r.address) === null)
+          recipients.filter(
+            (r) => !isOwnAddress(ownAddresses, r.address) && machineSenderReason(r.address) === null,
+          )
         : from !== null && !isOwnFrom
           ? [from]
           : [];
 
-  const addressedToUser = direction === 'sent' || toList.some((r) => isOwn(r.address));
+  const addressedToUser = direction === 'sent' || toList.some((r) => isOwnAddress(ownAddresses, r.address));
   return {
     direction,
     fromAddress: from?.address ?? null,
@@ -69,10 +69,18 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
   };
 }
 
+/**
+ * Gmail variants of the user's own address (dots, +tags, googlemail.com) are the user too. A
+ * function of the module, not a closure per message: run through tsx, naming one costs ~0.5 µs.
+ */
+function isOwnAddress(ownAddresses: ReadonlySet<string>, address: string): boolean {
+  return ownAddresses.has(address) || ownAddresses.has(canonicalAddress(address));
+}
+
 /** The addresses a delivery failure report names (X-Failed-Recipients), never the user's own. */
-function failedRecipients(meta: MessageMeta, isOwn: (address: string) => boolean): ParsedAddress[] {
+function failedRecipients(meta: MessageMeta, ownAddresses: ReadonlySet<string>): ParsedAddress[] {
   const header = meta.extraHeaders['x-failed-recipients'];
-  return parseAddressList(header).filter((r) => !isOwn(r.address));
+  return parseAddressList(header).filter((r) => !isOwnAddress(ownAddresses, r.address));
 }
 
 /** To, then Cc, then Bcc, each address once (the first name seen wins), capped like one header. */
