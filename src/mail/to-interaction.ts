@@ -39,8 +39,9 @@ export function toInteractionFacts(meta: MessageMeta, own: ReadonlySet<string>):
 
   const toList = parseAddressList(meta.to);
   const recipients = uniqueRecipients([toList, parseAddressList(meta.cc), parseAddressList(meta.bcc)]);
-  // Detection judges the message as the user sees it, so an own-From copy counts as sent.
-  const reason = automatedReason({ ...meta, direction }, from);
+  // Detection judges the message as the user sees it, so an own-From copy counts as sent (the
+  // message is copied only then).
+  const reason = automatedReason(meta.direction === direction ? meta : { ...meta, direction }, from);
   const failed = reason === 'bounce' ? failedRecipients(meta, ownAddresses) : [];
   // A bounce is about the address that failed, not the mailer-daemon that reported it.
   const others =
