@@ -36,25 +36,36 @@ export function parseAddressList(header: string | null | undefined): readonly Pa
   if (!header) return [];
   // A mailbox's headers repeat: a correspondent's From, the user's own To. A short header is
   // parsed once (the answer is shared, hence readonly).
-  if (header.length > MAX_CACHED_CHARS) return parseList(header);
-  let hit = listCache.get(header);
-  if (hit === undefined) {
-    hit = parseList(header);
-    if (listCache.size >= LIST_CACHE_ENTRIES) listCache.clear();
-    listCache.set(header, hit);
-  }
-  return hit;
+  return remembered(listCache, LIST_CACHE_ENTRIES, header, parseList);
 }
 
-/** Headers and entries up to this long are cached. */
+/** Headers and entries up to this long are remembered. */
 const MAX_CACHED_CHARS = 200;
 /**
- * How many of each are cached (the bench's 100k-message mailbox has ~7,000 distinct headers,
+ * How many of each are remembered (the bench's 100k-message mailbox has ~7,000 distinct headers,
  * each used ~30 times); a full cache starts again empty.
  */
 const LIST_CACHE_ENTRIES = 50_000;
 const ENTRY_CACHE_ENTRIES = 200_000;
 const listCache = new Map<string, readonly ParsedAddress[]>();
+const entryCache = new Map<string, readonly ParsedAddress[]>();
+
+/** `parse(text)`, remembered in `cache` for a text up to MAX_CACHED_CHARS long. */
+function remembered(
+  cache: Map<string, readonly ParsedAddress[]>,
+  limit: number,
+  text: string,
+  parse: (text: string) => readonly ParsedAddress[],
+): readonly ParsedAddress[] {
+  if (text.length > MAX_CACHED_CHARS) return parse(text);
+  let hit = cache.get(text);
+  if (hit === undefined) {
+    hit = parse(text);
+    if (cache.size >= limit) cache.clear();
+    cache.set(text, hit);
+  }
+  return hit;
+}
 
 function parseList(header: string): readonly ParsedAddress[] {
   const seen = new Set<string>();
@@ -64,7 +75,7 @@ function parseList(header: string): readonly ParsedAddress[] {
   for (const entry of splitAddressList(header)) {
     if (seenEntries.has(entry)) continue;
     seenEntries.add(entry);
-    for (const mailbox of parseEntry(entry)) {
+    for (const mailbox of remembered(entryCache, ENTRY_CACHE_ENTRIES, entry, parseEntry)) {
       if (seen.has(mailbox.address)) continue;
       seen.add(mailbox.address);
       result.push(mailbox);
@@ -74,20 +85,8 @@ function parseList(header: string): readonly ParsedAddress[] {
   return result;
 }
 
-const entryCache = new Map<string, ParsedAddress[]>();
-function parseEntry(entry: string): ParsedAddress[] {
-  if (entry.length > MAX_CACHED_CHARS) return parseEntryUncached(entry);
-  let hit = entryCache.get(entry);
-  if (hit === undefined) {
-    hit = parseEntryUncached(entry);
-    if (entryCache.size >= ENTRY_CACHE_ENTRIES) entryCache.clear();
-    entryCache.set(entry, hit);
-  }
-  return hit;
-}
-
 /** Parses one top-level entry (normally one mailbox) with postal-mime, encoded words masked. */
-function parseEntryUncached(entry: string): ParsedAddress[] {
+function parseEntry(entry: string): ParsedAddress[] {
   const words: string[] = [];
   // Masking keeps postal-mime from decoding a name-only entry and re-parsing the decoded text
   // for an address, which would fabricate a contact out of an encoded display name.
