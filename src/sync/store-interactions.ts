@@ -1,15 +1,20 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { BinaryCopyRows } from '../lib/pg-binary-copy.ts';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
-import { normalizeOwn, toInteractionFacts } from '../mail/to-interaction.ts';
+import { type InteractionFacts, normalizeOwn, toInteractionFacts } from '../mail/to-interaction.ts';
 import type { MessageMeta } from '../providers/types.ts';
 
 /**
- * Stores one page of messages as interactions (one statement, or two for a big page). A message already stored (same
- * account and provider id) is skipped, so storing a page twice changes nothing. Returns the
- * counterparties of the new person-to-person rows (and of bounces): the contacts to recompute.
- * The same statement marks them dirty (dirty_addresses), so a worker killed before the recompute
- * leaves them for the next one (refreshDirtyContacts) instead of stale forever.
+ * Stores one page of messages as interactions (one COPY, or two for a big page). A message
+ * already stored (same account and provider id) is skipped, so storing a page twice changes
+ * nothing. Returns the counterparties of the new person-to-person rows (and of bounces): the
+ * contacts to recompute. The same transaction marks them dirty (dirty_addresses), so a worker
+ * killed before the recompute leaves them for the next one (refreshDirtyContacts) instead of
+ * stale forever.
  */
 export async function storeInteractions(
   prisma: PrismaClient,
@@ -18,23 +23,22 @@ export async function storeInteractions(
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touchedAddresses: string[] }> {
   if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
-  // A big page goes as two statements at once, on two connections: Postgres spends a core on
-  // each, and the second half's rows are built while the first half is stored. Each statement
-  // takes its row locks in key order (STORE_PAGE), so the halves, other pages stored at the same
-  // time and the recompute's clearing of dirty marks can wait on each other but never deadlock.
-  // A half that fails leaves the other stored: the page is stored again, and storing is
-  // idempotent.
+  // A big page goes as two parts at once, on two connections: Postgres spends a core on each,
+  // and the second half's rows are built while the first half is stored. Each part takes its row
+  // locks in key order (rows sorted by provider id, then the dirty marks by address), so the
+  // halves, other pages stored at the same time and the recompute's clearing of dirty marks can
+  // wait on each other but never deadlock. A half that fails leaves the other stored: the page is
+  // stored again, and storing is idempotent.
   const parts =
     messages.length >= 2 * MIN_PART
       ? [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)]
       : [messages];
-  // Each half is sent as soon as its text is built, so Postgres stores the first while Node
-  // builds the second (building the halves slice by slice in turn sent the first only at the
-  // end). A failure of the first while the second is built is left for Promise.all to report,
-  // not unhandled.
+  // Each half is sent as soon as its rows are built, so Postgres stores the first while Node
+  // builds the second. A failure of the first while the second is built is left for Promise.all
+  // to report, not unhandled.
   const sent: Promise<PartResult | undefined>[] = [];
   for (const part of parts) {
-    const statement = sendPart(prisma, owner, await partJson(part, own));
+    const statement = sendPart(prisma, owner, part, own, await partRows(owner, part, own));
     statement.catch(() => {});
     sent.push(statement);
   }
@@ -87,20 +91,141 @@ export async function judgeAgainAsOwn(
   });
 }
 
-/** Below this many messages a page is one statement: a second costs more than it saves. */
+/** Below this many messages a page is one part: a second costs more than it saves. */
 const MIN_PART = 100;
 
-/** What one statement stored: how many rows, and the addresses it marked dirty. */
+/** What one part stored: how many rows, and the addresses it marked dirty. */
 interface PartResult {
   inserted: number;
   touched: string[];
 }
 
+/** A part's rows as COPY data, and the addresses its rows make dirty should all be new. */
+interface PartRows {
+  data: Buffer;
+  touched: string[];
+}
+
 /**
- * A part's rows as one JSON array, built a slice at a time with a turn of the event loop between:
- * this is the store's synchronous work (~25 µs a message), and a provider reading ahead (each
- * Outlook folder's next page waits for the answer before it) must not wait behind a whole page
- * of it.
+ * A part's rows in COPY's binary format, sorted by provider id (the lock order), built a slice
+ * at a time with a turn of the event loop between: this is the store's synchronous work, and a
+ * provider reading ahead (each Outlook folder's next page waits for the answer before it) must
+ * not wait behind a whole page of it.
+ */
+async function partRows(
+  owner: { userId: string; accountId: string },
+  messages: readonly MessageMeta[],
+  own: ReadonlySet<string>,
+): Promise<PartRows> {
+  const sorted = messages.toSorted(byProviderId);
+  // About 420 bytes a row in the bench mailbox: room for most parts without growing.
+  const rows = new BinaryCopyRows(512 * sorted.length);
+  const touched = new Set<string>();
+  for (let start = 0; start < sorted.length; start += SLICE) {
+    if (start > 0) await setImmediate();
+    for (const meta of sorted.slice(start, start + SLICE)) {
+      const facts = toInteractionFacts(meta, own);
+      writeRow(rows, owner, meta, facts);
+      if (facts.automatedReason === null || facts.automatedReason === 'bounce')
+        for (const address of facts.counterparties) touched.add(address);
+    }
+  }
+  return { data: rows.finish(), touched: [...touched] };
+}
+
+/** One interaction in COPY_PAGE's column order. */
+function writeRow(
+  rows: BinaryCopyRows,
+  owner: { userId: string; accountId: string },
+  meta: MessageMeta,
+  facts: InteractionFacts,
+): void {
+  rows.row(COPY_COLUMNS);
+  rows.uuid(owner.userId);
+  rows.uuid(owner.accountId);
+  rows.text(meta.providerId);
+  rows.text(meta.threadId);
+  rows.text(meta.internetMessageId);
+  rows.text(meta.inReplyTo);
+  rows.timestamp(meta.at.getTime());
+  rows.text(facts.direction);
+  rows.text(facts.fromAddress);
+  rows.text(facts.fromName);
+  rows.textArray(facts.counterparties);
+  rows.textArray(facts.counterpartyNames);
+  rows.textArray(facts.counterparties.map(canonicalAddress));
+  rows.int4(facts.recipientCount);
+  rows.bool(facts.addressedToUser);
+  rows.textArray(facts.toKeys.length > 0 ? facts.toKeys : null);
+  rows.text(meta.subject);
+  rows.text(facts.automatedReason);
+}
+
+/**
+ * Stores a part: its rows by one COPY, which also marks their people dirty (a trigger, migration
+ * 20261204120000_interactions_mark_dirty). COPY has no ON CONFLICT, so a part some of whose
+ * messages are stored already (a page stored again after a worker was killed, a message listed
+ * twice) fails as a whole, stores nothing, and goes again as one INSERT that skips them. COPY
+ * because Postgres takes binary rows for much less CPU than the JSON the statement unpacks
+ * (docs/decisions/0020); the statement stays for the rare part that needs it.
+ */
+async function sendPart(
+  prisma: PrismaClient,
+  owner: { userId: string; accountId: string },
+  messages: readonly MessageMeta[],
+  own: ReadonlySet<string>,
+  rows: PartRows,
+): Promise<PartResult | undefined> {
+  // Straight to the connection (withConnection): the client's handling of a big parameter and of
+  // a RETURNING list cost more than the insert itself.
+  return withConnection(prisma, async (connection) => {
+    try {
+      const copy = connection.query(copyFrom(COPY_PAGE));
+      await pipeline(Readable.from([rows.data]), copy);
+      return { inserted: copy.rowCount, touched: rows.touched };
+    } catch (error) {
+      if (!isStoredAlready(error)) throw error;
+    }
+    const { rows: result } = await connection.query<PartResult>({
+      name: 'store-interactions',
+      text: STORE_PAGE,
+      values: [owner.userId, owner.accountId, await partJson(messages, own)],
+    });
+    return result[0];
+  });
+}
+
+function isStoredAlready(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === UNIQUE_VIOLATION &&
+    'constraint' in error &&
+    error.constraint === 'interactions_accountId_providerMessageId_key'
+  );
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Code-unit order, the lock order; STORE_PAGE sorts the same way (COLLATE "C"). */
+function byProviderId(a: MessageMeta, b: MessageMeta): number {
+  return a.providerId < b.providerId ? -1 : a.providerId > b.providerId ? 1 : 0;
+}
+
+const COPY_COLUMNS = 18;
+
+const COPY_PAGE = `COPY interactions (
+  "userId", "accountId", "providerMessageId", "threadId", "internetMessageId", "inReplyTo", at,
+  direction, "fromAddress", "fromName", counterparties, "counterpartyNames", "counterpartyKeys",
+  "recipientCount", "addressedToUser", "toKeys", subject, "automatedReason") FROM STDIN (FORMAT binary)`;
+
+/** Messages turned into rows between two turns of the event loop (a few milliseconds of work). */
+const SLICE = 200;
+
+/**
+ * A part's rows as one JSON array for STORE_PAGE, built a slice at a time with a turn of the
+ * event loop between, as partRows.
  */
 async function partJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): Promise<string> {
   const texts: string[] = [];
@@ -111,34 +236,12 @@ async function partJson(messages: readonly MessageMeta[], own: ReadonlySet<strin
   return `[${texts.join(',')}]`;
 }
 
-async function sendPart(
-  prisma: PrismaClient,
-  owner: { userId: string; accountId: string },
-  payload: string,
-): Promise<PartResult | undefined> {
-  // The answer is one row (a count and the touched addresses), and the statement goes straight
-  // to the connection (withConnection): the client's handling of a 200 kB parameter and of a
-  // RETURNING list cost more than the insert itself. Named, so each connection plans it once.
-  const { rows } = await withConnection(prisma, (connection) =>
-    connection.query<PartResult>({
-      name: 'store-interactions',
-      text: STORE_PAGE,
-      values: [owner.userId, owner.accountId, payload],
-    }),
-  );
-  return rows[0];
-}
-
-/** Messages turned into rows between two turns of the event loop (a few milliseconds of work). */
-const SLICE = 200;
-
 /**
  * The rows of some messages as a JSON array's items (without its brackets): one JSON document
- * per page travels as one parameter, which Postgres unpacks itself (text[] columns included).
- * This replaced createManyAndReturn, whose per-row parameters made a 500-message page cost ~20x
- * more. jsonb refuses a lone UTF-16 surrogate (a header cut mid-character), which JSON.stringify
- * writes as a \udXXX escape and never otherwise: the replacer (a call per value, a tenth of the
- * store's CPU) runs only for a slice that has one.
+ * per part travels as one parameter, which Postgres unpacks itself (text[] columns included).
+ * jsonb refuses a lone UTF-16 surrogate (a header cut mid-character) and NUL, which
+ * JSON.stringify writes as \udXXX and \u0000 escapes and never otherwise: the replacer (a call
+ * per value) runs only for a slice that has one, and stores each as U+FFFD, as COPY does.
  */
 function sliceJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): string {
   const records = messages.map((meta) => {
@@ -168,7 +271,7 @@ function sliceJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): 
     };
   });
   let json = JSON.stringify(records);
-  if (SURROGATE_ESCAPE.test(json)) json = JSON.stringify(records, wellFormed);
+  if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(records, wellFormed);
   return json.slice(1, -1);
 }
 
@@ -184,25 +287,21 @@ const STORE_PAGE = `
     FROM jsonb_to_recordset($3::jsonb) AS v(
       p text, t text, m text, r text, at float8, out boolean, fa text, fn text, c text[],
       cn text[], ck text[], rc int, cc boolean, tk text[], s text, ar text)
-    -- Locks in key order: the unique index's entries, then the dirty marks (below).
-    ORDER BY v.p
+    -- Locks in key order: the unique index's entries, then the dirty marks (its trigger).
+    ORDER BY v.p COLLATE "C"
     ON CONFLICT ("accountId", "providerMessageId") DO NOTHING
     RETURNING counterparties, "automatedReason"),
   touched AS (
-    -- People, and addresses a bounce reported as failed (which may stop them being contacts).
+    -- The addresses the insert's trigger marked dirty (interactions_mark_dirty).
     SELECT DISTINCT a AS address FROM ins, unnest(ins.counterparties) AS a
-    WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce'),
-  marked AS (
-    INSERT INTO dirty_addresses ("userId", address)
-    SELECT $1::uuid, address FROM touched ORDER BY address
-    ON CONFLICT ("userId", address) DO UPDATE SET seq = nextval('dirty_addresses_seq_seq'))
+    WHERE ins."automatedReason" IS NULL OR ins."automatedReason" = 'bounce')
   SELECT (SELECT count(*) FROM ins)::int AS inserted,
     ARRAY(SELECT address FROM touched) AS touched`;
 
-/** A lone surrogate becomes U+FFFD, as the text protocol would have stored it. */
+/** A lone surrogate or a NUL becomes U+FFFD, as BinaryCopyRows stores it. */
 function wellFormed(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value;
+  return typeof value === 'string' ? value.replace(UNSTORABLE, '\uFFFD') : value;
 }
 
-const SURROGATE_ESCAPE = /\\ud[89a-f][0-9a-f]{2}/i;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE_ESCAPE = /\\u(?:d[89a-f][0-9a-f]{2}|0000)/i;
+const UNSTORABLE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\0/g;
