@@ -9,12 +9,18 @@ import { type InteractionFacts, normalizeOwn, toInteractionFacts } from '../mail
 import type { MessageMeta } from '../providers/types.ts';
 
 /**
- * Stores one page of messages as interactions (one COPY, or two for a big page). A message
- * already stored (same account and provider id) is skipped, so storing a page twice changes
- * nothing. Returns the counterparties of the new person-to-person rows (and of bounces): the
- * contacts to recompute. The same transaction marks them dirty (dirty_addresses), so a worker
- * killed before the recompute leaves them for the next one (refreshDirtyContacts) instead of
- * stale forever.
+ * Stores one page of messages as interactions, by one COPY. A message already stored (same
+ * account and provider id) is skipped, so storing a page twice changes nothing. Returns the
+ * counterparties of the new person-to-person rows (and of bounces): the contacts to recompute.
+ * The same statement marks them dirty (dirty_addresses, by a trigger), so a worker killed before
+ * the recompute leaves them for the next one (refreshDirtyContacts) instead of stale forever.
+ *
+ * A page is one statement: the backfill stores a page while the next one is built and sent
+ * (StorePipeline, docs/decisions/0018), so two statements run at once already. Halves on two
+ * connections on top of that made four, which contended for the same index pages: 20% more of
+ * Postgres's CPU (docs/decisions/0020). The rows are written in key order (sorted by provider
+ * id), then the dirty marks in address order, so pages stored at the same time and the
+ * recompute's clearing of dirty marks can wait on each other but never deadlock.
  */
 export async function storeInteractions(
   prisma: PrismaClient,
@@ -23,33 +29,8 @@ export async function storeInteractions(
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touchedAddresses: string[] }> {
   if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
-  // A big page goes as two parts at once, on two connections: Postgres spends a core on each,
-  // and the second half's rows are built while the first half is stored. Each part takes its row
-  // locks in key order (rows sorted by provider id, then the dirty marks by address), so the
-  // halves, other pages stored at the same time and the recompute's clearing of dirty marks can
-  // wait on each other but never deadlock. A half that fails leaves the other stored: the page is
-  // stored again, and storing is idempotent.
-  const parts =
-    messages.length >= 2 * MIN_PART
-      ? [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)]
-      : [messages];
-  // Each half is sent as soon as its rows are built, so Postgres stores the first while Node
-  // builds the second. A failure of the first while the second is built is left for Promise.all
-  // to report, not unhandled.
-  const sent: Promise<PartResult | undefined>[] = [];
-  for (const part of parts) {
-    const statement = sendPart(prisma, owner, part, own, await partRows(owner, part, own));
-    statement.catch(() => {});
-    sent.push(statement);
-  }
-  const results = await Promise.all(sent);
-  const touched = new Set<string>();
-  let inserted = 0;
-  for (const result of results) {
-    inserted += result?.inserted ?? 0;
-    for (const address of result?.touched ?? []) touched.add(address);
-  }
-  return { inserted, touchedAddresses: [...touched] };
+  const stored = await sendPage(prisma, owner, messages, own, await pageRows(owner, messages, own));
+  return { inserted: stored?.inserted ?? 0, touchedAddresses: stored?.touched ?? [] };
 }
 
 /**
@@ -91,34 +72,31 @@ export async function judgeAgainAsOwn(
   });
 }
 
-/** Below this many messages a page is one part: a second costs more than it saves. */
-const MIN_PART = 100;
-
-/** What one part stored: how many rows, and the addresses it marked dirty. */
-interface PartResult {
+/** What a page stored: how many rows, and the addresses it marked dirty. */
+interface PageResult {
   inserted: number;
   touched: string[];
 }
 
-/** A part's rows as COPY data, and the addresses its rows make dirty should all be new. */
-interface PartRows {
+/** A page's rows as COPY data, and the addresses its rows make dirty should all be new. */
+interface PageRows {
   data: Buffer;
   touched: string[];
 }
 
 /**
- * A part's rows in COPY's binary format, sorted by provider id (the lock order), built a slice
+ * A page's rows in COPY's binary format, sorted by provider id (the lock order), built a slice
  * at a time with a turn of the event loop between: this is the store's synchronous work, and a
  * provider reading ahead (each Outlook folder's next page waits for the answer before it) must
  * not wait behind a whole page of it.
  */
-async function partRows(
+async function pageRows(
   owner: { userId: string; accountId: string },
   messages: readonly MessageMeta[],
   own: ReadonlySet<string>,
-): Promise<PartRows> {
+): Promise<PageRows> {
   const sorted = messages.toSorted(byProviderId);
-  // About 420 bytes a row in the bench mailbox: room for most parts without growing.
+  // About 420 bytes a row in the bench mailbox: room for most pages without growing.
   const rows = new BinaryCopyRows(512 * sorted.length);
   const touched = new Set<string>();
   for (let start = 0; start < sorted.length; start += SLICE) {
@@ -162,20 +140,20 @@ function writeRow(
 }
 
 /**
- * Stores a part: its rows by one COPY, which also marks their people dirty (a trigger, migration
- * 20261204120000_interactions_mark_dirty). COPY has no ON CONFLICT, so a part some of whose
+ * Stores a page: its rows by one COPY, which also marks their people dirty (a trigger, migration
+ * 20261204120000_interactions_mark_dirty). COPY has no ON CONFLICT, so a page some of whose
  * messages are stored already (a page stored again after a worker was killed, a message listed
  * twice) fails as a whole, stores nothing, and goes again as one INSERT that skips them. COPY
  * because Postgres takes binary rows for much less CPU than the JSON the statement unpacks
- * (docs/decisions/0020); the statement stays for the rare part that needs it.
+ * (docs/decisions/0020); the statement stays for the rare page that needs it.
  */
-async function sendPart(
+async function sendPage(
   prisma: PrismaClient,
   owner: { userId: string; accountId: string },
   messages: readonly MessageMeta[],
   own: ReadonlySet<string>,
-  rows: PartRows,
-): Promise<PartResult | undefined> {
+  rows: PageRows,
+): Promise<PageResult | undefined> {
   // Straight to the connection (withConnection): the client's handling of a big parameter and of
   // a RETURNING list cost more than the insert itself.
   return withConnection(prisma, async (connection) => {
@@ -186,10 +164,10 @@ async function sendPart(
     } catch (error) {
       if (!isStoredAlready(error)) throw error;
     }
-    const { rows: result } = await connection.query<PartResult>({
+    const { rows: result } = await connection.query<PageResult>({
       name: 'store-interactions',
       text: STORE_PAGE,
-      values: [owner.userId, owner.accountId, await partJson(messages, own)],
+      values: [owner.userId, owner.accountId, await pageJson(messages, own)],
     });
     return result[0];
   });
@@ -224,10 +202,10 @@ const COPY_PAGE = `COPY interactions (
 const SLICE = 200;
 
 /**
- * A part's rows as one JSON array for STORE_PAGE, built a slice at a time with a turn of the
- * event loop between, as partRows.
+ * A page's rows as one JSON array for STORE_PAGE, built a slice at a time with a turn of the
+ * event loop between, as pageRows.
  */
-async function partJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): Promise<string> {
+async function pageJson(messages: readonly MessageMeta[], own: ReadonlySet<string>): Promise<string> {
   const texts: string[] = [];
   for (let start = 0; start < messages.length; start += SLICE) {
     if (start > 0) await setImmediate();
@@ -238,7 +216,7 @@ async function partJson(messages: readonly MessageMeta[], own: ReadonlySet<strin
 
 /**
  * The rows of some messages as a JSON array's items (without its brackets): one JSON document
- * per part travels as one parameter, which Postgres unpacks itself (text[] columns included).
+ * per page travels as one parameter, which Postgres unpacks itself (text[] columns included).
  * jsonb refuses a lone UTF-16 surrogate (a header cut mid-character) and NUL, which
  * JSON.stringify writes as \udXXX and \u0000 escapes and never otherwise: the replacer (a call
  * per value) runs only for a slice that has one, and stores each as U+FFFD, as COPY does.

@@ -99,7 +99,7 @@ describe('a page some of whose messages are stored already', () => {
     const freshStored = await storeInteractions(prisma, fresh, page, OWN);
     expect(freshStored.inserted).toBe(240);
 
-    // Every third message first: both halves of the page then hold one already.
+    // Every third message first: the page then holds some already.
     const again = await newOwner(prisma, 'again@example.org');
     const first = page.filter((_, i) => i % 3 === 0);
     await storeInteractions(prisma, again, first, OWN);
@@ -279,7 +279,7 @@ describe('storeInteractions and the recompute, faithfully', () => {
 });
 
 /**
- * Pages stored at the same time (two workers, or the two halves of a big page) while the dirty
+ * Pages stored at the same time (two workers, or a page and the one behind it) while the dirty
  * marks are being cleared: every statement takes its locks in key order, so none deadlocks, and
  * the contacts come out as a one-page-at-a-time store makes them.
  */
@@ -459,7 +459,7 @@ async function inOpenTransaction(work: (client: pg.Client) => Promise<void>): Pr
 }
 
 /**
- * Eight pages of 240 messages (each stored as two halves) with 60 people between them, every page
+ * Eight pages of 240 messages with 60 people between them, every page
  * in its own order, each repeating 40 messages of the page before.
  */
 function overlappingPages(): MessageMeta[][] {
