@@ -78,7 +78,7 @@ interface PageResult {
   touched: string[];
 }
 
-/** A page's rows as COPY data, and the addresses its rows make dirty should all be new. */
+/** A page's rows as COPY data, and the addresses they mark dirty when all of them are new. */
 interface PageRows {
   data: Buffer;
   touched: string[];
