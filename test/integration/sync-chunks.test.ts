@@ -161,9 +161,12 @@ describe('a backfill run as a chain of chunk jobs by the sync worker', () => {
     expect(synced.lastSyncError).toBeNull();
     expect(await storedIds()).toEqual([...mailbox.map((m) => m.id), 'f0000000000000a1'].sort());
     // The job that met the old grant ran again at once, its failure not counted as an attempt.
+    // On a loaded machine a second job (the reconnect's own sync) can be in flight with the old
+    // grant too: each such job runs again once, the same way.
     const jobs = (await ctx.queues().sync.getJobs(['completed', 'failed'])).filter((j) => j.timestamp >= t0);
     const rerun = jobs.filter((j) => j.attemptsStarted > 1);
-    expect(rerun.map((j) => [j.attemptsStarted, j.attemptsMade])).toEqual([[2, 1]]);
+    expect(rerun.length).toBeGreaterThan(0);
+    for (const job of rerun) expect([job.attemptsStarted, job.attemptsMade]).toEqual([2, 1]);
     expect(jobs.every((j) => j.finishedOn && !j.failedReason)).toBe(true);
   });
 });
