@@ -186,7 +186,10 @@ function isStoredAlready(error: unknown): boolean {
 
 const UNIQUE_VIOLATION = '23505';
 
-/** Code-unit order, the lock order; STORE_PAGE sorts the same way (COLLATE "C"). */
+/**
+ * Code-unit order, the lock order. STORE_PAGE sorts by bytes (COLLATE "C"): the same order for the
+ * ASCII ids Gmail and Graph give.
+ */
 function byProviderId(a: MessageMeta, b: MessageMeta): number {
   return a.providerId < b.providerId ? -1 : a.providerId > b.providerId ? 1 : 0;
 }
