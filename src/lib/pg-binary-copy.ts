@@ -1,6 +1,6 @@
 /**
  * Rows in PostgreSQL's binary COPY format (https://www.postgresql.org/docs/current/sql-copy.html,
- * "Binary Format"), for `COPY ... FROM STDIN (FORMAT binary)` through pg-copy-streams. Each value
+ * "Binary Format"), for `COPY ... FROM STDIN (FORMAT binary)` (sent by copyIn, pg-copy-in.ts). Each value
  * goes as its type's binary form, so Postgres parses nothing: no JSON, no text array literals, no
  * timestamps in words (docs/decisions/0020). Only the types the store writes are here. The npm
  * encoders for this format stream one object per row through several stream stages, which cost
@@ -8,7 +8,7 @@
  *
  *   const rows = new BinaryCopyRows();
  *   rows.row(2); rows.text('a'); rows.int4(1);
- *   await pipeline(Readable.from([rows.finish()]), connection.query(from('COPY t (a, b) FROM STDIN (FORMAT binary)')));
+ *   await copyIn(client, 'COPY t (a, b) FROM STDIN (FORMAT binary)', rows.finish());
  */
 export class BinaryCopyRows {
   #buffer: Buffer;

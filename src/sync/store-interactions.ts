@@ -1,8 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import { BinaryCopyRows } from '../lib/pg-binary-copy.ts';
+import { copyIn } from '../lib/pg-copy-in.ts';
 import { type PrismaClient, withConnection } from '../lib/prisma.ts';
 import { canonicalAddress } from '../mail/canonical-address.ts';
 import { type InteractionFacts, normalizeOwn, toInteractionFacts } from '../mail/to-interaction.ts';
@@ -29,7 +27,12 @@ export async function storeInteractions(
   own: ReadonlySet<string>,
 ): Promise<{ inserted: number; touchedAddresses: string[] }> {
   if (messages.length === 0) return { inserted: 0, touchedAddresses: [] };
-  const stored = await sendPage(prisma, owner, messages, own, await pageRows(owner, messages, own));
+  const rows = building.then(() => pageRows(owner, messages, own));
+  building = rows.then(
+    () => {},
+    () => {},
+  );
+  const stored = await sendPage(prisma, owner, messages, own, await rows);
   return { inserted: stored?.inserted ?? 0, touchedAddresses: stored?.touched ?? [] };
 }
 
@@ -71,6 +74,16 @@ export async function judgeAgainAsOwn(
     return addressed + counterparties;
   });
 }
+
+/**
+ * The page being built in this process, if any: pages are built one after the other, each once
+ * the one before is built. The building is this process's synchronous work, a slice at a time
+ * (pageRows), and two pages built at once, slice by slice in turn, both finish late: with the
+ * next pipeline's page started as the last one finished, the backfill's pages then went to
+ * Postgres in pairs, and Node and Postgres took turns instead of working at once
+ * (docs/decisions/0021).
+ */
+let building: Promise<void> = Promise.resolve();
 
 /** What a page stored: how many rows, and the addresses it marked dirty. */
 interface PageResult {
@@ -158,9 +171,8 @@ async function sendPage(
   // a RETURNING list cost more than the insert itself.
   return withConnection(prisma, async (connection) => {
     try {
-      const copy = connection.query(copyFrom(COPY_PAGE));
-      await pipeline(Readable.from([rows.data]), copy);
-      return { inserted: copy.rowCount, touched: rows.touched };
+      const inserted = await copyIn(connection, COPY_PAGE, rows.data);
+      return { inserted, touched: rows.touched };
     } catch (error) {
       if (!isStoredAlready(error)) throw error;
     }
