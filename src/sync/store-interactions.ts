@@ -76,11 +76,10 @@ export async function judgeAgainAsOwn(
 }
 
 /**
- * The page being built in this process, if any: pages are built one after the other, each once
- * the one before is built. The building is this process's synchronous work, a slice at a time
- * (pageRows), and two pages built at once, slice by slice in turn, both finish late: with the
- * next pipeline's page started as the last one finished, the backfill's pages then went to
- * Postgres in pairs, and Node and Postgres took turns instead of working at once
+ * The end of the page being built in this process, if any: each page's building begins once the
+ * page before it is built. Building is synchronous work, done a slice at a time (pageRows); two
+ * pages built at once, their slices in turn, both finish late. A backfill's pages then went to
+ * Postgres in pairs, and Node and Postgres took turns instead of working at the same time
  * (docs/decisions/0021).
  */
 let building: Promise<void> = Promise.resolve();
