@@ -137,8 +137,10 @@ async function aggregateHistories(
 ): Promise<{ aggregates: Map<string, ContactAggregate>; seen: Map<string, Set<string>> }> {
   const keys = new Set<string>();
   for (const set of groups.values()) for (const key of set) keys.add(key);
-  // One connection for the ids and every part's rows.
+  // One connection and one transaction for the ids and every part's rows, with the plan pinned
+  // (READ_PLAN): the rows are those of the ids read, as of one snapshot.
   return withConnection(prisma, async (connection) => {
+    await connection.query(READ_PLAN);
     const idsByKey = await historyIds(connection, userId, [...keys]);
     const aggregates = new Map<string, ContactAggregate>();
     const seen = new Map<string, Set<string>>();
@@ -154,6 +156,7 @@ async function aggregateHistories(
         seen.set(person, addresses.get(person) ?? new Set());
       }
     }
+    await connection.query('COMMIT');
     return { aggregates, seen };
   });
 }
@@ -185,18 +188,25 @@ export function historyParts(
 }
 
 /**
- * The ids of the interactions naming each of `keys`. Raw SQL: with the reads below, this
- * dominates a backfill.
- *
- * The plan is forced onto the GIN index (docs/decisions/0010). Left to itself the planner prices
- * `&&` against a few hundred keys as cheap per row, where it costs about 10 µs: with fresh
- * statistics it picks a sequential scan (0.9 s for a batch on a 100k mailbox, against 0.08 s),
- * and with the statistics a backfill leaves behind (the table grew since the last ANALYZE) it
- * picks the ("userId", …) btree and rechecks `&&` on every row of the mailbox. So sequential
- * scans and plain index scans are off, and the user condition is written so that no btree can
- * serve it (IS NOT DISTINCT FROM is never an index condition): bitmap scans are the only path
- * left. JIT is off too: disabled scans carry a huge nominal cost that would otherwise compile
- * the query.
+ * The plan both reads are pinned to, for the transaction (docs/decisions/0010, 0022). Left to
+ * itself the planner prices `&&` against a few hundred keys as cheap per row, where it costs
+ * about 10 µs: with fresh statistics it picks a sequential scan (0.9 s for a batch on a 100k
+ * mailbox, against 0.08 s), and with the statistics a backfill leaves behind (the table grew since
+ * the last ANALYZE) it picks the ("userId", …) btree and rechecks `&&` on every row of the
+ * mailbox. The rows by id went the same way: a sequential scan of the whole mailbox for each slice
+ * of 5,000 ids (17 ms at 100k messages, growing with the mailbox, against 9.5 ms by the primary
+ * key). So sequential scans and plain index scans are off, and the user condition is written so
+ * that no btree can serve it (IS NOT DISTINCT FROM is never an index condition): bitmap scans are
+ * the only path left. JIT is off too: disabled scans carry a huge nominal cost that would
+ * otherwise compile the query. One round trip (no parameters: the simple protocol takes several
+ * statements).
+ */
+const READ_PLAN =
+  'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off';
+
+/**
+ * The ids of the interactions naming each of `keys` (in READ_PLAN's transaction). Raw SQL: with
+ * the reads below, this dominates a backfill.
  *
  * The GIN index is asked one key at a time: one `&&` scan with 500 keys checks every matching
  * row against all 500 (80 ms for a batch of 20,000 rows), 500 one-key scans take 30 ms.
@@ -206,12 +216,7 @@ async function historyIds(
   userId: string,
   keys: readonly string[],
 ): Promise<Map<string, number[]>> {
-  // One round trip for the settings (no parameters: the simple protocol takes several statements).
-  await connection.query(
-    'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
-  );
   const { rows } = await connection.query<{ key: string; ids: string }>(HISTORY_IDS, [userId, keys]);
-  await connection.query('COMMIT');
   // One text per key, not an array: the client decodes a bigint[] element by element. Held as
   // numbers (exact below 2^53), a fifth of the memory of as many short strings.
   return new Map(rows.map((row) => [row.key, row.ids.split(',').map(Number)]));
@@ -260,6 +265,9 @@ const READ_ROWS = `
     "counterpartyNames",
     CASE WHEN "counterpartyKeys" = counterparties THEN NULL ELSE "counterpartyKeys" END)), '[]')::text AS doc
   FROM interactions WHERE id = ANY (string_to_array($1, ',')::bigint[])`;
+
+/** The recompute's reads, for the test that their plan stays pinned (test/integration/contact-read-plan.test.ts). */
+export const HISTORY_READS = { plan: READ_PLAN, ids: HISTORY_IDS, rows: READ_ROWS } as const;
 
 type StoredRowTuple = [
   id: string,
