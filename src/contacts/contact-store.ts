@@ -194,7 +194,7 @@ export function historyParts(
  * mailbox, against 0.08 s), and with the statistics a backfill leaves behind (the table grew since
  * the last ANALYZE) it picks the ("userId", …) btree and rechecks `&&` on every row of the
  * mailbox. The rows by id went the same way: a sequential scan of the whole mailbox for each slice
- * of 5,000 ids (17 ms at 100k messages, growing with the mailbox, against 9.5 ms by the primary
+ * of 5,000 ids (17 ms at 100k messages, against 9.5 ms by the primary
  * key). So sequential scans and plain index scans are off, and the user condition is written so
  * that no btree can serve it (IS NOT DISTINCT FROM is never an index condition): bitmap scans are
  * the only path left. JIT is off too: disabled scans carry a huge nominal cost that would
