@@ -137,28 +137,28 @@ async function aggregateHistories(
 ): Promise<{ aggregates: Map<string, ContactAggregate>; seen: Map<string, Set<string>> }> {
   const keys = new Set<string>();
   for (const set of groups.values()) for (const key of set) keys.add(key);
-  // One connection and one transaction for the ids and every part's rows, with the plan pinned
-  // (READ_PLAN): the rows are those of the ids read, as of one snapshot.
-  return withConnection(prisma, async (connection) => {
-    await connection.query(READ_PLAN);
-    const idsByKey = await historyIds(connection, userId, [...keys]);
-    const aggregates = new Map<string, ContactAggregate>();
-    const seen = new Map<string, Set<string>>();
-    for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
-      const grouper = new InteractionGrouper(part.groups);
-      await readRows(connection, part.ids, (rows) => grouper.add(rows));
-      const { byPerson, addresses } = grouper.result();
-      for (const person of part.groups.keys()) {
-        aggregates.set(
-          person,
-          aggregateContact(byPerson.get(person) ?? [], { groupSizeLimit: options.groupSizeLimit }),
-        );
-        seen.set(person, addresses.get(person) ?? new Set());
+  // One connection and one transaction for the ids and every part's rows, with the plan pinned:
+  // the rows are those of the ids read, as of one snapshot.
+  return withConnection(prisma, (connection) =>
+    withPinnedPlan(connection, async () => {
+      const idsByKey = await historyIds(connection, userId, [...keys]);
+      const aggregates = new Map<string, ContactAggregate>();
+      const seen = new Map<string, Set<string>>();
+      for (const part of historyParts(groups, idsByKey, options.rowsAtOnce)) {
+        const grouper = new InteractionGrouper(part.groups);
+        await readRows(connection, part.ids, (rows) => grouper.add(rows));
+        const { byPerson, addresses } = grouper.result();
+        for (const person of part.groups.keys()) {
+          aggregates.set(
+            person,
+            aggregateContact(byPerson.get(person) ?? [], { groupSizeLimit: options.groupSizeLimit }),
+          );
+          seen.set(person, addresses.get(person) ?? new Set());
+        }
       }
-    }
-    await connection.query('COMMIT');
-    return { aggregates, seen };
-  });
+      return { aggregates, seen };
+    }),
+  );
 }
 
 /**
@@ -188,24 +188,31 @@ export function historyParts(
 }
 
 /**
- * The plan both reads are pinned to, for the transaction (docs/decisions/0010, 0022). Left to
- * itself the planner prices `&&` against a few hundred keys as cheap per row, where it costs
- * about 10 µs: with fresh statistics it picks a sequential scan (0.9 s for a batch on a 100k
- * mailbox, against 0.08 s), and with the statistics a backfill leaves behind (the table grew since
- * the last ANALYZE) it picks the ("userId", …) btree and rechecks `&&` on every row of the
- * mailbox. The rows by id went the same way: a sequential scan of the whole mailbox for each slice
- * of 5,000 ids (17 ms at 100k messages, against 9.5 ms by the primary
- * key). So sequential scans and plain index scans are off, and the user condition is written so
- * that no btree can serve it (IS NOT DISTINCT FROM is never an index condition): bitmap scans are
- * the only path left. JIT is off too: disabled scans carry a huge nominal cost that would
- * otherwise compile the query. One round trip (no parameters: the simple protocol takes several
- * statements).
+ * Runs `work` in a read-only transaction whose plan is pinned (docs/decisions/0010, 0022); the
+ * recompute's two reads, HISTORY_IDS and READ_ROWS, run in it. Left to itself the planner prices
+ * `&&` against a few hundred keys as cheap per row, where it costs about 10 µs: with fresh
+ * statistics it picks a sequential scan (0.9 s for a batch on a 100k mailbox, against 0.08 s),
+ * and with the statistics a backfill leaves behind (the table grew since the last ANALYZE) it
+ * picks the ("userId", …) btree and rechecks `&&` on every row of the mailbox. The rows by id went
+ * the same way: a sequential scan of the whole mailbox for each slice of 5,000 ids (17 ms at 100k
+ * messages, against 9.5 ms by the primary key). So sequential scans and plain index scans are
+ * off, and bitmap scans are the only path left (HISTORY_IDS's user condition is written so that
+ * no btree can serve it: IS NOT DISTINCT FROM is never an index condition). JIT is off too:
+ * disabled scans carry a huge nominal cost that would otherwise compile the query. A failure
+ * leaves the transaction open: withConnection then closes the connection.
  */
-const READ_PLAN =
-  'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off';
+export async function withPinnedPlan<T>(connection: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  // One round trip (no parameters: the simple protocol takes several statements).
+  await connection.query(
+    'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL jit = off',
+  );
+  const result = await work();
+  await connection.query('COMMIT');
+  return result;
+}
 
 /**
- * The ids of the interactions naming each of `keys` (in READ_PLAN's transaction). Raw SQL: with
+ * The ids of the interactions naming each of `keys` (in withPinnedPlan's transaction). Raw SQL: with
  * the reads below, this dominates a backfill.
  *
  * The GIN index is asked one key at a time: one `&&` scan with 500 keys checks every matching
@@ -266,8 +273,8 @@ const READ_ROWS = `
     CASE WHEN "counterpartyKeys" = counterparties THEN NULL ELSE "counterpartyKeys" END)), '[]')::text AS doc
   FROM interactions WHERE id = ANY (string_to_array($1, ',')::bigint[])`;
 
-/** The recompute's reads, for the test that their plan stays pinned (test/integration/contact-read-plan.test.ts). */
-export const HISTORY_READS = { plan: READ_PLAN, ids: HISTORY_IDS, rows: READ_ROWS } as const;
+/** The recompute's reads, for the test that withPinnedPlan keeps them on their indexes (test/integration/contact-read-plan.test.ts). */
+export const HISTORY_READS = { ids: HISTORY_IDS, rows: READ_ROWS } as const;
 
 type StoredRowTuple = [
   id: string,

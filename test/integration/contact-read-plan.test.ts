@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HISTORY_READS } from '../../src/contacts/contact-store.ts';
+import { HISTORY_READS, withPinnedPlan } from '../../src/contacts/contact-store.ts';
 import { withConnection } from '../../src/lib/prisma.ts';
 import { storeInteractions } from '../../src/sync/store-interactions.ts';
 import { createTestDatabase } from '../support/test-database.ts';
@@ -45,23 +45,20 @@ afterAll(async () => {
 
 /** Every node of an EXPLAIN (FORMAT JSON) plan, as "node type on relation or index". */
 async function planOf(sql: string, params: unknown[]): Promise<string[]> {
-  return withConnection(db.prisma, async (connection) => {
-    await connection.query(HISTORY_READS.plan);
-    const { rows } = await connection.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `EXPLAIN (FORMAT JSON) ${sql}`,
-      params,
-    );
-    await connection.query('COMMIT');
-    const nodes: string[] = [];
-    const walk = (node: PlanNode) => {
-      const on = node['Relation Name'] ?? node['Index Name'];
-      nodes.push(on ? `${node['Node Type']} on ${on}` : node['Node Type']);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    const [first] = rows[0]?.['QUERY PLAN'] ?? [];
-    if (first) walk(first.Plan);
-    return nodes;
-  });
+  const { rows } = await withConnection(db.prisma, (connection) =>
+    withPinnedPlan(connection, () =>
+      connection.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params),
+    ),
+  );
+  const nodes: string[] = [];
+  const walk = (node: PlanNode) => {
+    const on = node['Relation Name'] ?? node['Index Name'];
+    nodes.push(on ? `${node['Node Type']} on ${on}` : node['Node Type']);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  const [first] = rows[0]?.['QUERY PLAN'] ?? [];
+  if (first) walk(first.Plan);
+  return nodes;
 }
 
 interface PlanNode {
